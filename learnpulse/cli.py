@@ -1,0 +1,97 @@
+"""The `learnpulse` command: one entry point for running, training and operating the stack.
+
+Subcommands import their implementation lazily so `learnpulse token` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+
+def _token(args: argparse.Namespace) -> int:
+    from learnpulse.auth import ROLES, mint_token, principal_for
+    from learnpulse.settings import StackSettings, ensure_secret
+
+    unknown = set(args.role) - ROLES
+    if unknown:
+        print(f"unknown role(s) {sorted(unknown)}; choose from {sorted(ROLES)}", file=sys.stderr)
+        return 2
+    settings = StackSettings()
+    secret = ensure_secret(settings.state_dir / "jwt.key")
+    principal = principal_for(args.tenant, args.subject, args.role, args.reports or ())
+    print(mint_token(principal, secret=secret, ttl_s=args.ttl))
+    return 0
+
+
+def _serve(module: str) -> object:
+    def run(args: argparse.Namespace) -> int:
+        import importlib
+
+        importlib.import_module(module).run(host=args.host, port=args.port)
+        return 0
+
+    return run
+
+
+def _delegate(module: str, func: str = "main") -> object:
+    def run(args: argparse.Namespace) -> int:
+        import importlib
+
+        result: int = getattr(importlib.import_module(module), func)(args)
+        return result
+
+    return run
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="learnpulse", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("up", help="run the whole stack on embedded defaults (Ctrl-C stops it)")
+    p.add_argument("--no-seed", action="store_true", help="do not seed the demo organisation")
+    p.set_defaults(func=_delegate("learnpulse.stack", "main"))
+
+    p = sub.add_parser("token", help="mint a dev JWT (HS256, secret in .learnpulse/jwt.key)")
+    p.add_argument("--tenant", default="demo")
+    p.add_argument("--subject", "--sub", default="mgr-1", help="the caller's id (learner or staff id)")
+    p.add_argument("--role", action="append", default=[], help="repeatable; e.g. --role manager")
+    p.add_argument("--reports", nargs="*", help="for a manager: ids of their reports")
+    p.add_argument("--ttl", type=int, default=8 * 3600, help="lifetime in seconds")
+    p.set_defaults(func=_token)
+
+    for name, module in [
+        ("catalog", "services.catalog.main"),
+        ("progress", "services.progress.main"),
+        ("risk", "services.risk.main"),
+    ]:
+        svc = sub.add_parser(name, help=f"operate the {name} service")
+        svc_sub = svc.add_subparsers(dest="action", required=True)
+        serve = svc_sub.add_parser("serve", help=f"run the {name} service alone")
+        serve.add_argument("--host")
+        serve.add_argument("--port", type=int)
+        serve.set_defaults(func=_serve(module))
+
+    gw = sub.add_parser("gateway", help="operate the GraphQL gateway")
+    gw_sub = gw.add_subparsers(dest="action", required=True)
+    serve = gw_sub.add_parser("serve", help="run the gateway alone")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.set_defaults(func=_serve("gateway.main"))
+    compose = gw_sub.add_parser("compose", help="print the composed supergraph SDL")
+    compose.set_defaults(func=_delegate("gateway.main", "compose_command"))
+
+    from ml import cli as ml_cli
+
+    ml_cli.add_commands(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""Settings shared by every service: addresses of the stack, state folder, Mongo URL.
+
+Each service subclasses `StackSettings`; instances are created in entry points only,
+never at import time, so tests can build settings explicitly.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class StackSettings(BaseSettings):
+    """Where each part of the stack listens, and where local state lives."""
+
+    model_config = SettingsConfigDict(env_prefix="LEARNPULSE_", extra="ignore")
+
+    env: Literal["dev", "prod"] = "dev"
+    state_dir: Path = Path(".learnpulse")
+    log_level: str = "INFO"
+    host: str = "127.0.0.1"
+
+    gateway_port: int = 4000
+    catalog_port: int = 4001
+    progress_port: int = 4002
+    risk_port: int = 50051
+    mlflow_port: int = 5000
+
+    mongo_url: str = "memory://"
+    mlflow_uri: str | None = None
+    internal_secret: SecretStr | None = None
+
+    @property
+    def catalog_url(self) -> str:
+        return f"http://{self.host}:{self.catalog_port}/graphql"
+
+    @property
+    def progress_url(self) -> str:
+        return f"http://{self.host}:{self.progress_port}/graphql"
+
+    @property
+    def risk_target(self) -> str:
+        return f"{self.host}:{self.risk_port}"
+
+    @property
+    def tracking_uri(self) -> str:
+        return self.mlflow_uri or f"http://{self.host}:{self.mlflow_port}"
+
+    def internal_key(self) -> bytes:
+        """The key that signs principals forwarded between services."""
+        if self.internal_secret is not None:
+            return self.internal_secret.get_secret_value().encode()
+        return ensure_secret(self.state_dir / "internal.key")
+
+
+def ensure_secret(path: Path) -> bytes:
+    """Read a secret from `path`, creating a random one (mode 0600) on first use."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(secrets.token_urlsafe(48))
+        tmp.chmod(0o600)
+        try:
+            tmp.rename(path) if not path.exists() else tmp.unlink()
+        except FileNotFoundError:  # another process won the race
+            pass
+    return path.read_text().strip().encode()
