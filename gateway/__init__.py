@@ -1,0 +1,1 @@
+"""The LearnPulse GraphQL gateway: one endpoint over subgraphs and risk."""

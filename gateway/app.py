@@ -1,0 +1,190 @@
+"""The gateway's ASGI app: `create_app(settings)` is the one composition root.
+
+POST /graphql verifies the caller's JWT, signs the principal for the subgraphs and runs the
+operation; GET /graphql serves GraphiQL in dev; /healthz and /readyz report liveness and
+whether the subgraphs and the risk service answer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+from graphql import GraphQLError
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from gateway.composition import Supergraph, compose
+from gateway.execution import Executor
+from gateway.fetching import LocalSource, Subgraph
+from gateway.risk import SDL as RISK_SDL
+from gateway.risk import RiskSource
+from gateway.settings import GatewaySettings
+from learnpulse.auth import PRINCIPAL_HEADER, AuthError, TokenVerifier, sign_principal
+from learnpulse.web import graphql_error, health_routes
+
+log = logging.getLogger("learnpulse.gateway")
+ROOT = Path(__file__).resolve().parent.parent
+SUBGRAPH_FILES = {
+    "catalog": ROOT / "services" / "catalog" / "schema.graphql",
+    "progress": ROOT / "services" / "progress" / "schema.graphql",
+}
+
+
+def subgraph_sdls() -> dict[str, str]:
+    """The committed subgraph SDLs plus the gateway's own risk source."""
+    sdls = {name: path.read_text() for name, path in SUBGRAPH_FILES.items()}
+    sdls["risk"] = RISK_SDL
+    return sdls
+
+
+def build_supergraph(sdls: dict[str, str] | None = None) -> Supergraph:
+    return compose(sdls if sdls is not None else subgraph_sdls())
+
+
+def create_app(
+    settings: GatewaySettings,
+    *,
+    supergraph: Supergraph | None = None,
+    http: httpx.AsyncClient | None = None,
+    local_sources: dict[str, LocalSource] | None = None,
+) -> Starlette:
+    supergraph = supergraph or build_supergraph()
+    subgraphs = {
+        "catalog": Subgraph("catalog", settings.catalog_url, settings.subgraph_timeout_s),
+        "progress": Subgraph("progress", settings.progress_url, settings.subgraph_timeout_s),
+    }
+    key = settings.internal_key()
+    verifier = TokenVerifier(
+        hs256_secret=None if settings.jwks_file else settings.jwt_key(),
+        jwks_file=settings.jwks_file,
+    )
+    state: dict[str, Any] = {}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        client = http or httpx.AsyncClient(limits=httpx.Limits(max_connections=200))
+        sources = (
+            local_sources
+            if local_sources is not None
+            else {
+                "risk": RiskSource(settings.risk_target, key=key, timeout_s=settings.risk_timeout_s)
+            }
+        )
+        state["http"] = client
+        state["executor"] = Executor(
+            supergraph,
+            subgraphs,
+            sources,
+            client,
+            max_depth=settings.max_depth,
+            max_aliases=settings.max_aliases,
+        )
+        log.info(
+            "gateway ready",
+            extra={
+                "subgraphs": {k: v.url for k, v in subgraphs.items()},
+                "risk": settings.risk_target,
+            },
+        )
+        try:
+            yield
+        finally:
+            for src in sources.values():
+                close = getattr(src, "close", None)
+                if close is not None:
+                    await close()
+            if http is None:
+                await client.aclose()
+
+    async def graphql_post(request: Request) -> Response:
+        try:
+            principal = verifier.verify(request.headers.get("authorization"))
+        except AuthError as exc:
+            return graphql_error(str(exc), exc.code, 401)
+        try:
+            body = await request.json()
+        except ValueError:
+            return graphql_error("request body must be JSON", "BAD_REQUEST", 400)
+        query, variables = body.get("query") if isinstance(body, dict) else None, None
+        if not isinstance(query, str) or not query.strip():
+            return graphql_error("'query' must be a non-empty string", "BAD_REQUEST", 400)
+        variables = body.get("variables") or {}
+        if not isinstance(variables, dict):
+            return graphql_error("'variables' must be an object", "BAD_REQUEST", 400)
+        op_name = body.get("operationName")
+        headers = {PRINCIPAL_HEADER: sign_principal(principal, key)}
+        result = await state["executor"].run(
+            query, variables, op_name, headers=headers, principal=principal
+        )
+        payload: dict[str, Any] = {}
+        if result.errors:
+            payload["errors"] = [_format_error(e) for e in result.errors]
+        payload["data"] = result.data
+        status = (
+            400
+            if result.data is None and result.errors and _is_request_error(result.errors)
+            else 200
+        )
+        return JSONResponse(payload, status_code=status)
+
+    async def graphql_get(request: Request) -> Response:
+        if not settings.graphiql_enabled:
+            return graphql_error("GraphiQL is disabled in this environment", "NOT_FOUND", 404)
+        from strawberry.http.ides import get_graphql_ide_html
+
+        return HTMLResponse(get_graphql_ide_html(graphql_ide="graphiql"))
+
+    async def ready() -> dict[str, bool]:
+        checks = {}
+        for name, sg in subgraphs.items():
+            try:
+                resp = await state["http"].get(sg.url.rsplit("/", 1)[0] + "/healthz", timeout=1.0)
+                checks[name] = resp.status_code == 200
+            except httpx.HTTPError:
+                checks[name] = False
+        return checks
+
+    routes = [
+        Route("/graphql", graphql_post, methods=["POST"]),
+        Route("/graphql", graphql_get, methods=["GET"]),
+        *health_routes(ready),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.supergraph = supergraph
+    return app
+
+
+def _format_error(error: GraphQLError) -> dict[str, Any]:
+    formatted: dict[str, Any] = dict(error.formatted)
+    ext = dict(error.extensions or {})
+    if (
+        error.original_error is not None
+        and not ext
+        and not isinstance(error.original_error, GraphQLError)
+    ):
+        log.error("resolver failed", exc_info=error.original_error)
+        formatted["message"] = "internal error"
+        ext = {"code": "INTERNAL_SERVER_ERROR"}
+    ext.setdefault("code", "INTERNAL_SERVER_ERROR")
+    formatted["extensions"] = ext
+    return formatted
+
+
+def _is_request_error(errors: list[GraphQLError]) -> bool:
+    codes = {(e.extensions or {}).get("code") for e in errors}
+    return bool(
+        codes
+        & {
+            "GRAPHQL_PARSE_FAILED",
+            "GRAPHQL_VALIDATION_FAILED",
+            "QUERY_TOO_DEEP",
+            "TOO_MANY_ALIASES",
+        }
+    )

@@ -1,0 +1,223 @@
+"""Execute a client operation over the supergraph by fetching from subgraphs as fields need them.
+
+graphql-core walks the composed schema; our field resolver returns what a subgraph already
+sent, and when a field lives elsewhere it asks the batcher for a root or `_entities` fetch.
+graphql-core then does the rest the spec requires: aliases, fragments, directives,
+`__typename`, null propagation and error paths.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from graphql import (
+    ExecutionResult,
+    FieldNode,
+    FragmentDefinitionNode,
+    GraphQLError,
+    GraphQLResolveInfo,
+    OperationDefinitionNode,
+    OperationType,
+    execute,
+    get_named_type,
+    is_composite_type,
+    parse,
+    validate,
+)
+from graphql.execution.values import VariableValues, get_variable_values
+from graphql.language import NameNode
+
+from gateway.composition import Supergraph
+from gateway.fetching import Batcher, DownstreamError, LocalSource, Subgraph
+from gateway.limits import check_limits
+from gateway.nodes import Node, to_graphql_error
+from gateway.projection import REQUIRED_PREFIX, Projector
+
+
+@dataclass
+class Context:
+    """Per-request state handed to resolvers and local sources."""
+
+    supergraph: Supergraph
+    batcher: Batcher
+    principal: Any
+
+
+def _wrap(value: Any, source: str | None, by_name: bool) -> Any:
+    if isinstance(value, list):
+        return [_wrap(v, source, by_name) for v in value]
+    if isinstance(value, dict):
+        node = Node(value, source, by_name)
+        node.errors.update(value.get("lp__errors", {}))
+        return node
+    return value
+
+
+def resolve_field(parent: Any, info: GraphQLResolveInfo, **_: Any) -> Any:
+    if not isinstance(parent, Node):
+        return getattr(parent, info.field_name, None)
+    key = info.field_name if parent.by_name else str(info.path.key)
+    if key in parent.data:
+        return _read(parent, key, info)
+    return _fetch_then_read(parent, key, info)
+
+
+def _read(parent: Node, key: str, info: GraphQLResolveInfo) -> Any:
+    value = parent.data[key]
+    if value is None and key in parent.errors:
+        raise to_graphql_error(parent.errors[key], info.path.as_list())
+    if not is_composite_type(get_named_type(info.return_type)):
+        return value
+    source, by_name = parent.source_of(key)
+    return _wrap(value, source, by_name)
+
+
+async def _fetch_then_read(parent: Node, key: str, info: GraphQLResolveInfo) -> Any:
+    ctx: Context = info.context
+    type_name = info.parent_type.name
+    owners = ctx.supergraph.owners.get((type_name, info.field_name), [])
+    if not owners:
+        return None
+    target = parent.subgraph if parent.subgraph in owners else owners[0]
+    fields = list(info.field_nodes)
+    try:
+        required = ctx.supergraph.requires.get((type_name, info.field_name))
+        if required and parent.subgraph is not None:
+            await _fetch_required(ctx, parent, type_name, required, target)
+        await ctx.batcher.request(target, parent, type_name, fields)
+    except DownstreamError as exc:
+        raise GraphQLError(
+            str(exc), extensions={"code": exc.code, "serviceName": exc.subgraph}
+        ) from exc
+    if key not in parent.data:
+        return None
+    return _read(parent, key, info)
+
+
+async def _fetch_required(
+    ctx: Context, parent: Node, type_name: str, selection: str, target: str
+) -> None:
+    """Satisfy `@requires`: fetch the required fields from their owners into the parent."""
+    doc = parse("{ " + selection + " }")
+    op = doc.definitions[0]
+    assert isinstance(op, OperationDefinitionNode)
+    waits = []
+    for sel in op.selection_set.selections:
+        alias = REQUIRED_PREFIX + sel.name.value if isinstance(sel, FieldNode) else ""
+        if not isinstance(sel, FieldNode) or alias in parent.data:
+            continue
+        owners = [
+            o for o in ctx.supergraph.owners.get((type_name, sel.name.value), []) if o != target
+        ]
+        aliased = FieldNode(
+            alias=NameNode(value=alias),
+            name=sel.name,
+            arguments=sel.arguments,
+            directives=sel.directives,
+            selection_set=sel.selection_set,
+        )
+        if owners:
+            waits.append(ctx.batcher.request(owners[0], parent, type_name, [aliased]))
+    if waits:
+        await asyncio.gather(*waits)
+
+
+def resolve_type(value: Any, info: GraphQLResolveInfo, abstract_type: Any) -> str | None:
+    return value.typename if isinstance(value, Node) else None
+
+
+class Executor:
+    """Runs operations for one supergraph; `run` is one client request."""
+
+    def __init__(
+        self,
+        supergraph: Supergraph,
+        subgraphs: dict[str, Subgraph],
+        local_sources: dict[str, LocalSource],
+        http: httpx.AsyncClient,
+        *,
+        max_depth: int = 15,
+        max_aliases: int = 30,
+    ) -> None:
+        self.max_depth, self.max_aliases = max_depth, max_aliases
+        self.supergraph = supergraph
+        self.subgraphs = subgraphs
+        self.locals = local_sources
+        self.http = http
+
+    async def run(
+        self,
+        query: str,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+        *,
+        headers: dict[str, str],
+        principal: Any,
+    ) -> ExecutionResult:
+        try:
+            document = parse(query)
+        except GraphQLError as exc:
+            exc.extensions = {"code": "GRAPHQL_PARSE_FAILED"}
+            return ExecutionResult(None, [exc])
+        errors = validate(self.supergraph.schema, document)
+        if errors:
+            for e in errors:
+                e.extensions = {"code": "GRAPHQL_VALIDATION_FAILED"}
+            return ExecutionResult(None, errors)
+        limit_errors = check_limits(
+            document, max_depth=self.max_depth, max_aliases=self.max_aliases
+        )
+        if limit_errors:
+            return ExecutionResult(None, limit_errors)
+        fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+        operation = _operation(document, operation_name)
+        kind = operation.operation if operation else OperationType.QUERY
+        projector = Projector(self.supergraph, fragments, _coerced(self, operation, variables))
+        batcher = Batcher(
+            projector,
+            self.subgraphs,
+            self.locals,
+            self.http,
+            headers,
+            operation="mutation" if kind == OperationType.MUTATION else "query",
+        )
+        ctx = Context(self.supergraph, batcher, principal)
+        batcher.ctx = ctx
+        result = execute(
+            self.supergraph.schema,
+            document,
+            root_value=Node({}, None),
+            context_value=ctx,
+            variable_values=variables,
+            operation_name=operation_name,
+            field_resolver=resolve_field,
+            type_resolver=resolve_type,
+        )
+        if asyncio.iscoroutine(result) or isinstance(result, asyncio.Future):
+            result = await result
+        assert isinstance(result, ExecutionResult)
+        return result
+
+
+def _operation(document: Any, name: str | None) -> OperationDefinitionNode | None:
+    ops = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    for op in ops:
+        if name is None or (op.name and op.name.value == name):
+            return op
+    return None
+
+
+def _coerced(
+    ex: Executor, operation: OperationDefinitionNode | None, variables: dict[str, Any] | None
+) -> VariableValues:
+    if operation is None:
+        return VariableValues({}, {})
+    coerced = get_variable_values(
+        ex.supergraph.schema, operation.variable_definitions or (), variables or {}
+    )
+    return coerced if isinstance(coerced, VariableValues) else VariableValues({}, {})

@@ -1,0 +1,31 @@
+"""Gateway settings (env prefix LEARNPULSE_): subgraph addresses, auth, timeouts, limits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import SecretStr
+
+from learnpulse.settings import StackSettings, ensure_secret
+
+
+class GatewaySettings(StackSettings):
+    # Where the subgraph SDL comes from: the committed schema.graphql files, or `_service { sdl }`.
+    sdl_source: Literal["files", "live"] = "files"
+    subgraph_timeout_s: float = 5.0
+    risk_timeout_s: float = 2.0
+    jwt_secret: SecretStr | None = None
+    jwks_file: Path | None = None
+    max_depth: int = 15
+    max_aliases: int = 30
+    graphiql: bool | None = None
+
+    def jwt_key(self) -> bytes:
+        if self.jwt_secret is not None:
+            return self.jwt_secret.get_secret_value().encode()
+        return ensure_secret(self.state_dir / "jwt.key")
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        return self.graphiql if self.graphiql is not None else self.env == "dev"
