@@ -55,7 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("token", help="mint a dev JWT (HS256, secret in .learnpulse/jwt.key)")
     p.add_argument("--tenant", default="demo")
-    p.add_argument("--subject", "--sub", default="mgr-1", help="the caller's id (learner or staff id)")
+    p.add_argument(
+        "--subject", "--sub", default="mgr-1", help="the caller's id (learner or staff id)"
+    )
     p.add_argument("--role", action="append", default=[], help="repeatable; e.g. --role manager")
     p.add_argument("--reports", nargs="*", help="for a manager: ids of their reports")
     p.add_argument("--ttl", type=int, default=8 * 3600, help="lifetime in seconds")

@@ -6,6 +6,8 @@ never at import time, so tests can build settings explicitly.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import secrets
 from pathlib import Path
 from typing import Literal
@@ -58,14 +60,17 @@ class StackSettings(BaseSettings):
 
 
 def ensure_secret(path: Path) -> bytes:
-    """Read a secret from `path`, creating a random one (mode 0600) on first use."""
+    """Read a secret from `path`, creating a random one (mode 0600) on first use.
+
+    Creation is atomic (write a private temp file, then hard-link it into place), so
+    processes starting together all end up with the same secret.
+    """
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         tmp.write_text(secrets.token_urlsafe(48))
         tmp.chmod(0o600)
-        try:
-            tmp.rename(path) if not path.exists() else tmp.unlink()
-        except FileNotFoundError:  # another process won the race
-            pass
+        with contextlib.suppress(FileExistsError):  # another process won the race
+            os.link(tmp, path)
+        tmp.unlink()
     return path.read_text().strip().encode()
