@@ -75,7 +75,12 @@ def _str_set(value: object, name: str) -> frozenset[str]:
 def mint_token(principal: Principal, *, secret: bytes, ttl_s: int = 8 * 3600) -> str:
     """A dev HS256 token for `principal` (what `learnpulse token` prints)."""
     now = int(time.time())
-    claims = principal.to_claims() | {"iss": ISSUER, "aud": AUDIENCE, "iat": now, "exp": now + ttl_s}
+    claims = principal.to_claims() | {
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "iat": now,
+        "exp": now + ttl_s,
+    }
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
@@ -96,8 +101,12 @@ class TokenVerifier:
             raise AuthError("Authorization header must be 'Bearer <token>'")
         try:
             claims = jwt.decode(
-                token.strip(), self._key_for(token.strip()), algorithms=[self._algorithm],
-                audience=AUDIENCE, issuer=ISSUER, options={"require": ["exp", "sub"]},
+                token.strip(),
+                self._key_for(token.strip()),
+                algorithms=[self._algorithm],
+                audience=AUDIENCE,
+                issuer=ISSUER,
+                options={"require": ["exp", "sub"]},
             )
         except jwt.ExpiredSignatureError as exc:
             raise AuthError("token expired") from exc
@@ -133,7 +142,9 @@ def sign_principal(principal: Principal, key: bytes, *, now: float | None = None
 def verify_principal(value: str | None, key: bytes, *, max_age_s: int = 60) -> Principal:
     """Check the internal header's signature and age; raise `AuthError` otherwise."""
     if not value:
-        raise AuthError(f"missing {PRINCIPAL_HEADER} header: requests must come through the gateway")
+        raise AuthError(
+            f"missing {PRINCIPAL_HEADER} header: requests must come through the gateway"
+        )
     payload, _, mac = value.partition(".")
     expected = hmac.new(key, payload.encode(), hashlib.sha256).digest()
     try:
@@ -148,5 +159,7 @@ def verify_principal(value: str | None, key: bytes, *, max_age_s: int = 60) -> P
     return Principal.from_claims(body)
 
 
-def principal_for(tenant: str, subject: str, roles: Iterable[str], reports: Iterable[str] = ()) -> Principal:
+def principal_for(
+    tenant: str, subject: str, roles: Iterable[str], reports: Iterable[str] = ()
+) -> Principal:
     return Principal(tenant, subject, frozenset(roles), frozenset(reports))

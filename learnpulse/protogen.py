@@ -24,8 +24,12 @@ def generate(out: Path = ROOT) -> None:
     include = Path(grpc_tools.__file__).parent / "_proto"
     for proto in proto_files():
         args = [
-            "protoc", f"-I{PROTOS}", f"-I{include}",
-            f"--python_out={out}", f"--pyi_out={out}", f"--grpc_python_out={out}",
+            "protoc",
+            f"-I{PROTOS}",
+            f"-I{include}",
+            f"--python_out={out}",
+            f"--pyi_out={out}",
+            f"--grpc_python_out={out}",
             str(proto.relative_to(PROTOS)),
         ]
         if protoc.main(args) != 0:

@@ -23,15 +23,19 @@ def health_routes(ready: ReadyCheck) -> list[Route]:
     async def readyz(_: Request) -> JSONResponse:
         checks = await ready()
         ok = all(checks.values())
-        return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks},
-                            status_code=200 if ok else 503)
+        return JSONResponse(
+            {"status": "ok" if ok else "unavailable", "checks": checks},
+            status_code=200 if ok else 503,
+        )
 
     return [Route("/healthz", healthz), Route("/readyz", readyz)]
 
 
 def graphql_error(message: str, code: str, status: int) -> JSONResponse:
-    return JSONResponse({"data": None, "errors": [{"message": message, "extensions": {"code": code}}]},
-                        status_code=status)
+    return JSONResponse(
+        {"data": None, "errors": [{"message": message, "extensions": {"code": code}}]},
+        status_code=status,
+    )
 
 
 class PrincipalGuard:
