@@ -1,0 +1,53 @@
+"""Settings come from LEARNPULSE_* variables; memory:// selects the fake, loudly."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from learnpulse import mongo
+from learnpulse.settings import StackSettings, ensure_secret
+
+
+def test_ports_and_urls_follow_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEARNPULSE_CATALOG_PORT", "5401")
+    monkeypatch.setenv("LEARNPULSE_MONGO_URL", "mongodb://db:27017")
+    settings = StackSettings()
+    assert settings.catalog_url == "http://127.0.0.1:5401/graphql"
+    assert settings.mongo_url == "mongodb://db:27017"
+    assert settings.gateway_port == 4000 and settings.risk_port == 50051
+
+
+def test_secret_is_created_once_and_kept_private(tmp_path: Path) -> None:
+    first = ensure_secret(tmp_path / "s" / "jwt.key")
+    assert ensure_secret(tmp_path / "s" / "jwt.key") == first
+    assert len(first) >= 32
+    assert (tmp_path / "s" / "jwt.key").stat().st_mode & 0o777 == 0o600
+
+
+async def test_memory_url_gives_a_working_fake_and_a_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="learnpulse.mongo"):
+        client = mongo.connect("memory://")
+    assert "NOTHING IS PERSISTED" in caplog.text
+    coll = client.get_database("t").get_collection("c")
+    await coll.insert_one({"_id": "a", "tenant_id": "demo"})
+    assert await coll.find_one({"tenant_id": "demo"}) == {"_id": "a", "tenant_id": "demo"}
+    await mongo.close(client)
+
+
+async def test_mongodb_url_uses_the_real_async_driver() -> None:
+    from pymongo import AsyncMongoClient
+
+    client = mongo.connect("mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=50")
+    assert isinstance(client, AsyncMongoClient)
+    assert await mongo.ping(client) is False  # nothing listens there: not ready, no crash
+    await mongo.close(client)
+
+
+def test_other_urls_are_refused_with_the_variable_name() -> None:
+    with pytest.raises(ValueError, match="LEARNPULSE_MONGO_URL"):
+        mongo.connect("postgres://x")
