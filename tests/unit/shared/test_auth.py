@@ -80,7 +80,7 @@ def test_rs256_tokens_verify_against_a_jwks_file(tmp_path: Path) -> None:
 def test_principal_header_round_trips_and_detects_tampering() -> None:
     header = sign_principal(MANAGER, SECRET)
     assert verify_principal(header, SECRET) == MANAGER
-    payload, mac = header.split(".")
+    _, mac = header.split(".")
     forged = sign_principal(principal_for("demo", "mgr-1", ["hr_admin"]), b"x" * 40).split(".")[0]
     with pytest.raises(AuthError, match="signature"):
         verify_principal(f"{forged}.{mac}", SECRET)
