@@ -104,6 +104,9 @@ class Stack:
     def _child_env(self) -> dict[str, str]:
         env = {**os.environ, **self.env}
         env["LEARNPULSE_STATE_DIR"] = str(self.state)
+        env["LEARNPULSE_HOST"] = self.settings.host
+        for name in ("gateway", "catalog", "progress", "risk", "mlflow"):
+            env[f"LEARNPULSE_{name.upper()}_PORT"] = str(getattr(self.settings, f"{name}_port"))
         env["LEARNPULSE_MLFLOW_URI"] = self.settings.tracking_uri
         env["LEARNPULSE_SEED_DEMO"] = "1" if self.seed else "0"
         env.setdefault("PYTHONUNBUFFERED", "1")
