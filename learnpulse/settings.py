@@ -24,7 +24,12 @@ class StackSettings(BaseSettings):
     env: Literal["dev", "prod"] = "dev"
     state_dir: Path = Path(".learnpulse")
     log_level: str = "INFO"
+    # address this process binds to
     host: str = "127.0.0.1"
+    # where the other parts are reached (their own containers in deploy/compose.yaml)
+    catalog_host: str = "127.0.0.1"
+    progress_host: str = "127.0.0.1"
+    risk_host: str = "127.0.0.1"
 
     gateway_port: int = 4000
     catalog_port: int = 4001
@@ -38,15 +43,15 @@ class StackSettings(BaseSettings):
 
     @property
     def catalog_url(self) -> str:
-        return f"http://{self.host}:{self.catalog_port}/graphql"
+        return f"http://{self.catalog_host}:{self.catalog_port}/graphql"
 
     @property
     def progress_url(self) -> str:
-        return f"http://{self.host}:{self.progress_port}/graphql"
+        return f"http://{self.progress_host}:{self.progress_port}/graphql"
 
     @property
     def risk_target(self) -> str:
-        return f"{self.host}:{self.risk_port}"
+        return f"{self.risk_host}:{self.risk_port}"
 
     @property
     def tracking_uri(self) -> str:
