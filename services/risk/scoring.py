@@ -1,0 +1,198 @@
+"""Scoring as pure functions: proto trajectories → canonical tables → the features training
+used (`ml.features`) → probabilities, bands and LightGBM's own per-feature contributions."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from learnpulse.risk.v1 import risk_pb2
+from ml.dataset import conform_events, conform_learners
+from ml.features import CATEGORICAL_FEATURES, FEATURE_LABELS, build_features
+from services.risk.models import LoadedModel, ModelMeta, ModelSet
+
+DEFAULT_FACTORS = 5
+QUIZ_VERBS = frozenset({"answered", "passed", "failed"})
+RAISES, LOWERS = risk_pb2.Factor.DIRECTION_RAISES, risk_pb2.Factor.DIRECTION_LOWERS
+
+
+def score_trajectories(
+    *,
+    models: ModelSet,
+    trajectories: Sequence[risk_pb2.Trajectory],
+    as_of: datetime,
+    explain: bool = False,
+    max_factors: int = 0,
+) -> list[risk_pb2.LearnerScore]:
+    """One `LearnerScore` per trajectory, in order; `trajectories` are already validated."""
+    if not trajectories:
+        return []
+    learners, events = to_frames(trajectories)
+    moment = pd.Timestamp(as_of)
+    events = events[events["ts"] <= moment].reset_index(drop=True)  # later events: ignored
+    ids = list(learners["learner_id"])
+    features = build_features(learners, events, moment)
+    features = features.loc[ids]  # request order, whatever order the builder returns
+    k = max_factors or DEFAULT_FACTORS
+    shown = categories(learners) if explain else None
+    attrition = estimate(models.attrition, features, explain=explain, max_factors=k, shown=shown)
+    stall = estimate(models.stall, features, explain=explain, max_factors=k, shown=shown)
+    return [
+        risk_pb2.LearnerScore(learner_id=i, attrition=a, stall=s)
+        for i, a, s in zip(ids, attrition, stall, strict=True)
+    ]
+
+
+def to_frames(trajectories: Sequence[risk_pb2.Trajectory]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The canonical `learners` and `events` tables (ml.dataset dtypes) for these trajectories."""
+    profiles = [t.profile for t in trajectories]
+    learners = pd.DataFrame(
+        {
+            "learner_id": [p.learner_id for p in profiles],
+            "tenant_id": [p.tenant_id for p in profiles],
+            "role": [p.role for p in profiles],
+            "department": [p.department for p in profiles],
+            "shift": [p.shift for p in profiles],
+            "location": [p.location for p in profiles],
+            "manager_id": [p.manager_id for p in profiles],
+            "hire_date": _utc([p.hire_date for p in profiles]),
+            "left_at": pd.Series(pd.NaT, index=range(len(profiles)), dtype="datetime64[us, UTC]"),
+        }
+    )
+    rows = [(t.profile.learner_id, e) for t in trajectories for e in t.events]
+    events = pd.DataFrame(
+        {
+            "learner_id": [lid for lid, _ in rows],
+            "ts": _utc([e.ts for _, e in rows]),
+            "verb": [e.verb for _, e in rows],
+            "course_id": [e.course_id for _, e in rows],
+            "unit_id": [e.unit_id for _, e in rows],
+            "duration_s": np.array([e.duration_s for _, e in rows], dtype=np.float64),
+            # proto3 cannot tell "no score" from 0; the canonical table says NaN off quizzes
+            "score": np.array(
+                [e.score if e.verb in QUIZ_VERBS else math.nan for _, e in rows], dtype=np.float64
+            ),
+            "success": np.array([e.success for _, e in rows], dtype=bool),
+            "attempt": np.array([e.attempt for _, e in rows], dtype=np.int64),
+            "response": [e.response for _, e in rows],
+        }
+    )
+    return conform_learners(learners), conform_events(events)
+
+
+def categories(learners: pd.DataFrame) -> list[dict[str, str]]:
+    """Per learner, the text behind each categorical feature (`role_code` → "agent"), since
+    its numeric code means nothing to a manager."""
+    sources = {
+        name: name.removesuffix("_code")
+        for name in CATEGORICAL_FEATURES
+        if name.removesuffix("_code") in learners.columns
+    }
+    rows = zip(*(learners[column] for column in sources.values()), strict=True)
+    return [
+        {name: text or "unknown" for name, text in zip(sources, row, strict=True)} for row in rows
+    ]
+
+
+def estimate(
+    model: LoadedModel,
+    features: pd.DataFrame,
+    *,
+    explain: bool,
+    max_factors: int,
+    shown: Sequence[Mapping[str, str]] | None = None,
+) -> list[risk_pb2.RiskEstimate]:
+    """Probabilities (and optionally top factors) of one model for every row of `features`;
+    `shown` gives per row the text to show instead of a number (see `categories`)."""
+    meta = model.meta
+    x = features[list(meta.features)]
+    probabilities = np.asarray(model.booster.predict(x), dtype=np.float64)
+    contributions = (
+        np.asarray(model.booster.predict(x, pred_contrib=True), dtype=np.float64)
+        if explain
+        else None
+    )
+    values = x.to_numpy(dtype=np.float64, na_value=np.nan)
+    ref = model_ref(meta)
+    out = []
+    for row, p in enumerate(probabilities):
+        estimate = risk_pb2.RiskEstimate(probability=float(p), band=band_for(float(p), meta))
+        estimate.model.CopyFrom(ref)
+        if contributions is not None:
+            # the last column is the bias (expected value), which is no reason of its own
+            estimate.factors.extend(
+                top_factors(
+                    contributions[row, :-1],
+                    values[row],
+                    meta.features,
+                    max_factors,
+                    shown=shown[row] if shown else None,
+                )
+            )
+        out.append(estimate)
+    return out
+
+
+def band_for(probability: float, meta: ModelMeta) -> risk_pb2.Band:
+    """Thresholds are inclusive lower bounds, as stored on the model version."""
+    if probability >= meta.band_high_threshold:
+        return risk_pb2.BAND_HIGH
+    if probability >= meta.band_medium_threshold:
+        return risk_pb2.BAND_MEDIUM
+    return risk_pb2.BAND_LOW
+
+
+def top_factors(
+    contributions: np.ndarray,
+    values: np.ndarray,
+    names: Sequence[str],
+    k: int,
+    labels: Mapping[str, str] = FEATURE_LABELS,
+    shown: Mapping[str, str] | None = None,
+) -> list[risk_pb2.Factor]:
+    """The `k` largest contributions by magnitude; features that did not move the score are
+    left out rather than reported as reasons."""
+    shown = shown or {}
+    order = sorted(
+        (i for i in range(len(names)) if contributions[i] != 0.0),
+        key=lambda i: (-abs(contributions[i]), names[i]),
+    )
+    factors = []
+    for i in order[:k]:
+        name, contribution = names[i], float(contributions[i])
+        text = shown.get(name) or format_value(values[i])
+        factors.append(
+            risk_pb2.Factor(
+                name=name,
+                label=f"{labels.get(name, name)}: {text}",
+                direction=RAISES if contribution > 0 else LOWERS,
+                contribution=contribution,
+            )
+        )
+    return factors
+
+
+def format_value(value: float) -> str:
+    """Counts read as counts ("9"), rates keep two decimals ("0.35"), NaN as "unknown"."""
+    if math.isnan(value):
+        return "unknown"
+    if float(value).is_integer():
+        return str(int(value))
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def model_ref(meta: ModelMeta) -> risk_pb2.ModelRef:
+    return risk_pb2.ModelRef(name=meta.name, version=meta.version, alias=meta.alias)
+
+
+def _utc(stamps: Sequence[Timestamp]) -> pd.Series:
+    micros = np.array(
+        [ts.seconds * 1_000_000 + ts.nanos // 1_000 for ts in stamps],
+        dtype=np.int64,
+    )
+    return pd.Series(pd.to_datetime(micros, unit="us", utc=True))

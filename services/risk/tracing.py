@@ -1,0 +1,96 @@
+"""A request id for every call (the caller's `x-request-id`, or a new one), echoed back in
+the initial metadata, carried by every log record of the call, and one access-log line."""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import grpc
+
+REQUEST_ID_HEADER = "x-request-id"
+RISK_SERVICE_PREFIX = "/learnpulse.risk.v1.RiskService/"
+
+request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+log = logging.getLogger("services.risk.access")
+
+
+class RequestIdFilter(logging.Filter):
+    """Stamps records with the current call's request id (threads inherit it via to_thread)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "request_id"):
+            record.request_id = request_id.get()
+        return True
+
+
+class RequestIdInterceptor(grpc.aio.ServerInterceptor):
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(details)
+        if handler is None:
+            return handler
+        method: str = details.method  # type: ignore[attr-defined]
+        given = dict(details.invocation_metadata or ()).get(REQUEST_ID_HEADER)  # type: ignore[attr-defined]
+        rid = given if isinstance(given, str) and 0 < len(given) <= 128 else uuid.uuid4().hex
+        # Health probes and reflection are frequent and dull: log them at debug only.
+        level = logging.INFO if method.startswith(RISK_SERVICE_PREFIX) else logging.DEBUG
+
+        if handler.unary_unary is not None:
+            inner = handler.unary_unary
+
+            async def unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
+                token, started = _begin(rid), time.perf_counter()
+                await context.send_initial_metadata(((REQUEST_ID_HEADER, rid),))
+                try:
+                    return await inner(request, context)
+                finally:
+                    _end(level, method, context, started)
+                    request_id.reset(token)
+
+            return grpc.unary_unary_rpc_method_handler(
+                unary, handler.request_deserializer, handler.response_serializer
+            )
+        if handler.stream_stream is not None:
+            inner_stream = handler.stream_stream
+
+            async def stream(
+                requests: Any, context: grpc.aio.ServicerContext
+            ) -> AsyncIterator[Any]:
+                token, started = _begin(rid), time.perf_counter()
+                await context.send_initial_metadata(((REQUEST_ID_HEADER, rid),))
+                try:
+                    async for response in inner_stream(requests, context):
+                        yield response
+                finally:
+                    _end(level, method, context, started)
+                    request_id.reset(token)
+
+            return grpc.stream_stream_rpc_method_handler(
+                stream, handler.request_deserializer, handler.response_serializer
+            )
+        return handler
+
+
+def _begin(rid: str) -> contextvars.Token[str]:
+    return request_id.set(rid)
+
+
+def _end(level: int, method: str, context: grpc.aio.ServicerContext, started: float) -> None:
+    code = context.code()
+    log.log(
+        level,
+        "call",
+        extra={
+            "method": method,
+            "code": code.name if isinstance(code, grpc.StatusCode) else "OK",
+            "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+        },
+    )

@@ -1,0 +1,101 @@
+"""Request checks that name the offending field, e.g. `trajectories[3].events[7].verb`,
+so a partner can fix a payload without reading our code."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from learnpulse.risk.v1 import risk_pb2
+from ml.dataset import VERBS
+
+Violation = tuple[str, str]  # (field path, what is wrong)
+
+MAX_REPORTED = 100  # keep the error small; the first hundred are plenty to act on
+_EARLIEST = -2_208_988_800  # 1900-01-01: older dates are typos, and pandas cannot hold all
+_LATEST = 7_258_118_400  # 2200-01-01
+
+
+def violations(request: risk_pb2.ScoreTrajectoriesRequest) -> list[Violation]:
+    """Every problem in `request` (the first `MAX_REPORTED`), or an empty list."""
+    found: list[Violation] = []
+    if request.max_factors < 0:
+        found.append(("max_factors", "must be >= 0"))
+    if request.HasField("as_of"):
+        found.extend(_timestamp("as_of", request.as_of))
+    first_seen: dict[str, int] = {}
+    for i, trajectory in enumerate(request.trajectories):
+        where = f"trajectories[{i}]"
+        found.extend(_profile(f"{where}.profile", trajectory, i, first_seen))
+        for j, event in enumerate(trajectory.events):
+            found.extend(_event(f"{where}.events[{j}]", event))
+        if len(found) >= MAX_REPORTED:
+            break
+    return found[:MAX_REPORTED]
+
+
+def foreign_tenants(request: risk_pb2.ScoreTrajectoriesRequest, tenant: str) -> list[Violation]:
+    """Trajectories of tenants other than the caller's."""
+    return [
+        (f"trajectories[{i}].profile.tenant_id", f"{t.profile.tenant_id!r} is not your tenant")
+        for i, t in enumerate(request.trajectories)
+        if t.profile.tenant_id != tenant
+    ][:MAX_REPORTED]
+
+
+def _profile(
+    where: str, trajectory: risk_pb2.Trajectory, index: int, first_seen: dict[str, int]
+) -> list[Violation]:
+    if not trajectory.HasField("profile"):
+        return [(where, "required")]
+    profile = trajectory.profile
+    found: list[Violation] = []
+    if not profile.learner_id:
+        found.append((f"{where}.learner_id", "required"))
+    elif profile.learner_id in first_seen:
+        other = first_seen[profile.learner_id]
+        found.append((f"{where}.learner_id", f"duplicates trajectories[{other}]"))
+    else:
+        first_seen[profile.learner_id] = index
+    if not profile.tenant_id:
+        found.append((f"{where}.tenant_id", "required"))
+    if not profile.HasField("hire_date"):
+        found.append((f"{where}.hire_date", "required"))
+    else:
+        found.extend(_timestamp(f"{where}.hire_date", profile.hire_date))
+    return found
+
+
+def _event(
+    where: str, event: risk_pb2.LearningEvent, verbs: Collection[str] = VERBS
+) -> list[Violation]:
+    found: list[Violation] = []
+    if not event.HasField("ts"):
+        found.append((f"{where}.ts", "required"))
+    else:
+        found.extend(_timestamp(f"{where}.ts", event.ts))
+    if not event.verb:
+        found.append((f"{where}.verb", f"required; one of {', '.join(verbs)}"))
+    elif event.verb not in verbs:
+        found.append(
+            (f"{where}.verb", f"unknown verb {event.verb!r}; expected one of {', '.join(verbs)}")
+        )
+    if not math.isfinite(event.duration_s):
+        found.append((f"{where}.duration_s", "must be a finite number"))
+    elif event.duration_s < 0:
+        found.append((f"{where}.duration_s", "must be >= 0"))
+    if not 0.0 <= event.score <= 1.0:  # also rejects NaN
+        found.append((f"{where}.score", "must be in [0, 1]"))
+    if event.attempt < 0:
+        found.append((f"{where}.attempt", "must be >= 0"))
+    return found
+
+
+def _timestamp(where: str, ts: Timestamp) -> list[Violation]:
+    if not _EARLIEST <= ts.seconds < _LATEST:
+        return [(where, "must be between 1900-01-01 and 2200-01-01")]
+    if not 0 <= ts.nanos < 1_000_000_000:
+        return [(where, "nanos must be in [0, 1e9)")]
+    return []

@@ -1,0 +1,129 @@
+"""Scoring without a server: bands from stored thresholds, explanations a manager can read,
+and one score per learner in request order."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+import pytest
+from risk_fakes import AS_OF, make_event, make_meta, make_model_set, make_trajectory, ts
+
+from learnpulse.risk.v1 import risk_pb2
+from ml.dataset import validate
+from services.risk import scoring
+
+RAISES, LOWERS = risk_pb2.Factor.DIRECTION_RAISES, risk_pb2.Factor.DIRECTION_LOWERS
+
+
+@pytest.mark.parametrize(
+    ("probability", "band"),
+    [
+        (0.0, risk_pb2.BAND_LOW),
+        (0.2999, risk_pb2.BAND_LOW),
+        (0.3, risk_pb2.BAND_MEDIUM),  # thresholds are inclusive lower bounds
+        (0.5999, risk_pb2.BAND_MEDIUM),
+        (0.6, risk_pb2.BAND_HIGH),
+        (1.0, risk_pb2.BAND_HIGH),
+    ],
+)
+def test_band_follows_the_versions_thresholds(probability: float, band: int) -> None:
+    meta = make_meta(band_medium_threshold=0.3, band_high_threshold=0.6)
+    assert scoring.band_for(probability, meta) == band
+
+
+def test_factors_are_the_largest_contributions_first_with_direction_and_label() -> None:
+    names = ("events_14d", "quiz_fail_rate", "tenure_days", "idle")
+    contributions = np.array([-0.2, 0.9, 0.05, 0.0])
+    values = np.array([3.0, 0.35, 412.0, 7.0])
+    labels = {"events_14d": "Events in the last 14 days", "quiz_fail_rate": "Quiz failure rate"}
+
+    factors = scoring.top_factors(contributions, values, names, 5, labels)
+
+    assert [f.name for f in factors] == ["quiz_fail_rate", "events_14d", "tenure_days"]
+    assert [f.direction for f in factors] == [RAISES, LOWERS, RAISES]
+    assert factors[0].label == "Quiz failure rate: 0.35"
+    assert factors[1].label == "Events in the last 14 days: 3"
+    assert factors[2].label == "tenure_days: 412"  # no label known: the name stands in
+    assert factors[0].contribution == pytest.approx(0.9)
+
+
+def test_factors_stop_at_k_and_leave_out_features_that_did_not_move_the_score() -> None:
+    names = ("a", "b", "c")
+    factors = scoring.top_factors(np.array([0.0, 0.1, -0.3]), np.zeros(3), names, 1, {})
+    assert [f.name for f in factors] == ["c"]
+
+
+@pytest.mark.parametrize(
+    ("value", "text"), [(9.0, "9"), (0.35, "0.35"), (12.5, "12.5"), (float("nan"), "unknown")]
+)
+def test_values_read_naturally(value: float, text: str) -> None:
+    assert scoring.format_value(value) == text
+
+
+def test_one_score_per_learner_in_request_order_naming_each_model() -> None:
+    models = make_model_set(version="4")
+    trajectories = [make_trajectory(f"l-{n}", events=n) for n in (7, 0, 3)]
+
+    scores = scoring.score_trajectories(models=models, trajectories=trajectories, as_of=AS_OF)
+
+    assert [s.learner_id for s in scores] == ["l-7", "l-0", "l-3"]
+    for score in scores:
+        for estimate, name in (
+            (score.attrition, "learnpulse-attrition"),
+            (score.stall, "learnpulse-stall"),
+        ):
+            assert 0.0 <= estimate.probability <= 1.0
+            assert estimate.band != risk_pb2.BAND_UNSPECIFIED
+            assert (estimate.model.name, estimate.model.version, estimate.model.alias) == (
+                name,
+                "4",
+                "champion",
+            )
+            assert not estimate.factors  # explanations only when asked
+
+
+def test_explanations_match_the_boosters_own_contributions() -> None:
+    models = make_model_set()
+    scores = scoring.score_trajectories(
+        models=models,
+        trajectories=[make_trajectory(events=9)],
+        as_of=AS_OF,
+        explain=True,
+        max_factors=3,
+    )
+    factors = scores[0].attrition.factors
+    assert 0 < len(factors) <= 3
+    magnitudes = [abs(f.contribution) for f in factors]
+    assert magnitudes == sorted(magnitudes, reverse=True)
+    for factor in factors:
+        assert factor.label.startswith(scoring.FEATURE_LABELS.get(factor.name, factor.name) + ": ")
+        assert factor.direction == (RAISES if factor.contribution > 0 else LOWERS)
+
+
+def test_events_after_as_of_do_not_change_the_score() -> None:
+    models = make_model_set()
+    past = make_trajectory(events=4)
+    with_future = make_trajectory(events=4)
+    with_future.events.append(make_event(days_ago=-3, verb="completed"))
+
+    before, after = (
+        scoring.score_trajectories(models=models, trajectories=[t], as_of=AS_OF)[0]
+        for t in (past, with_future)
+    )
+    assert before.attrition.probability == after.attrition.probability
+    assert before.stall.probability == after.stall.probability
+
+
+def test_proto_trajectories_become_canonical_tables() -> None:
+    trajectory = make_trajectory(events=6)
+    trajectory.events.append(make_event(verb="login", score=0.0, ts=ts(AS_OF - timedelta(hours=1))))
+
+    learners, events = scoring.to_frames([trajectory, make_trajectory("l-2", events=0)])
+
+    validate(learners, events)  # the same checks training data passes
+    assert list(learners["learner_id"]) == ["l-1", "l-2"]
+    assert len(events) == 7
+    assert events["score"].isna().sum() == sum(
+        e.verb not in scoring.QUIZ_VERBS for e in trajectory.events
+    )
