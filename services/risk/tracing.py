@@ -89,6 +89,7 @@ def _end(level: int, method: str, context: grpc.aio.ServicerContext, started: fl
         level,
         "call",
         extra={
+            "request_id": request_id.get(),
             "method": method,
             "code": code.name if isinstance(code, grpc.StatusCode) else "OK",
             "duration_ms": round((time.perf_counter() - started) * 1000, 2),

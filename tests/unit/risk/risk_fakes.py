@@ -1,25 +1,30 @@
 """Factories and fakes for the risk service's unit tests: tiny Boosters trained inline on
-random feature values, an in-memory registry backend, and request builders."""
+random feature values, an in-memory registry backend, request builders, and a real server
+on a free loopback port."""
 
 from __future__ import annotations
 
 import socket
 import threading
-from dataclasses import replace
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import grpc
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
-from ml.features import FEATURE_NAMES
 from pydantic import SecretStr
 
-from learnpulse.risk.v1 import risk_pb2
+from learnpulse.risk.v1 import risk_pb2, risk_pb2_grpc
+from ml.features import FEATURE_NAMES
 from services.risk.cache import ModelCache
 from services.risk.models import LoadedModel, ModelMeta, ModelSet
 from services.risk.registry import ModelRegistry, RegistryUnavailable
+from services.risk.server import create_server
 from services.risk.settings import RiskSettings
 
 ATTRITION, STALL = "learnpulse-attrition", "learnpulse-stall"
@@ -170,6 +175,38 @@ def make_request(
     )
     request.as_of.FromDatetime(AS_OF)
     return request
+
+
+@dataclass
+class RunningServer:
+    settings: RiskSettings
+    registry: ModelRegistry
+    backend: FakeBackend
+    channel: grpc.aio.Channel
+
+    @property
+    def stub(self) -> risk_pb2_grpc.RiskServiceStub:
+        return risk_pb2_grpc.RiskServiceStub(self.channel)
+
+
+@asynccontextmanager
+async def running_server(
+    tmp_path: Path, backend: FakeBackend, *, load: bool = True, **settings: object
+) -> AsyncIterator[RunningServer]:
+    """Start a server (and, with `load`, its registry); stop both whatever happens."""
+    config = make_settings(tmp_path, **settings)
+    registry = make_registry(backend, tmp_path / "models")
+    server = create_server(config, registry=registry)
+    await server.start()
+    channel = grpc.aio.insecure_channel(config.risk_target)
+    try:
+        if load:
+            await registry.start()
+        yield RunningServer(config, registry, backend, channel)
+    finally:
+        await channel.close()
+        await registry.stop()
+        await server.stop(None)
 
 
 ACME_KEY = (("x-api-key", "acme-key"),)

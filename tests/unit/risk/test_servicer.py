@@ -1,0 +1,157 @@
+"""The risk service over a real loopback gRPC connection: what partners and LearnPulse
+services get back for good calls, and which status (with which details) for bad ones."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import grpc
+import pytest
+from google.rpc import error_details_pb2, status_pb2
+from risk_fakes import ACME_KEY, INTERNAL_SECRET, RunningServer, make_request, make_trajectory
+
+from learnpulse.auth import principal_for, sign_principal
+from learnpulse.risk.v1 import risk_pb2
+
+
+def field_violations(error: grpc.aio.AioRpcError) -> dict[str, str]:
+    """The google.rpc.BadRequest packed in the status details (grpc-status-details-bin)."""
+    details = dict(error.trailing_metadata() or ()).get("grpc-status-details-bin")
+    assert details, "the error carries no google.rpc.Status details"
+    parsed = status_pb2.Status.FromString(details)
+    bad = error_details_pb2.BadRequest()
+    assert parsed.details[0].Unpack(bad)
+    return {v.field: v.description for v in bad.field_violations}
+
+
+async def test_scores_name_the_champion_and_explain_when_asked(server: RunningServer) -> None:
+    request = make_request(make_trajectory("a", events=9), make_trajectory("b"), explain=True)
+
+    call = server.stub.ScoreTrajectories(request, metadata=ACME_KEY)
+    response = await call
+
+    assert [s.learner_id for s in response.scores] == ["a", "b"]
+    attrition = response.scores[0].attrition
+    assert (attrition.model.name, attrition.model.version, attrition.model.alias) == (
+        "learnpulse-attrition",
+        "1",
+        "champion",
+    )
+    assert response.scores[0].stall.model.name == "learnpulse-stall"
+    assert 0 < len(attrition.factors) <= 5
+    assert ": " in attrition.factors[0].label
+    assert dict(await call.initial_metadata()).get("x-request-id")
+
+
+async def test_the_callers_request_id_is_echoed(server: RunningServer) -> None:
+    call = server.stub.ScoreTrajectories(
+        make_request(), metadata=(*ACME_KEY, ("x-request-id", "req-42"))
+    )
+    await call
+    assert dict(await call.initial_metadata())["x-request-id"] == "req-42"
+
+
+async def test_a_forwarded_principal_is_accepted(server: RunningServer) -> None:
+    header = sign_principal(
+        principal_for("acme", "svc-progress", ["hr_admin"]), INTERNAL_SECRET.encode()
+    )
+    response = await server.stub.ScoreTrajectories(
+        make_request(), metadata=(("x-learnpulse-principal", header),)
+    )
+    assert len(response.scores) == 1
+
+
+async def test_invalid_payloads_name_each_field(server: RunningServer) -> None:
+    trajectories = [make_trajectory(f"l-{n}", events=8) for n in range(4)]
+    trajectories[3].events[7].verb = "jump"
+    trajectories[1].events[2].duration_s = -5
+    trajectories[2].profile.ClearField("hire_date")
+
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await server.stub.ScoreTrajectories(make_request(*trajectories), metadata=ACME_KEY)
+
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "trajectories[1].events[2].duration_s: must be >= 0" in caught.value.details()
+    fields = field_violations(caught.value)
+    assert fields["trajectories[3].events[7].verb"].startswith("unknown verb 'jump'")
+    assert fields["trajectories[1].events[2].duration_s"] == "must be >= 0"
+    assert fields["trajectories[2].profile.hire_date"] == "required"
+
+
+async def test_calls_without_credentials_are_unauthenticated(server: RunningServer) -> None:
+    for metadata in ((), (("x-api-key", "stolen"),)):
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await server.stub.ScoreTrajectories(make_request(), metadata=metadata)
+        assert caught.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await server.stub.GetModelInfo(risk_pb2.GetModelInfoRequest())
+    assert caught.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+async def test_another_tenants_learners_are_permission_denied(server: RunningServer) -> None:
+    request = make_request(make_trajectory("a"), make_trajectory("b", tenant="globex"))
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await server.stub.ScoreTrajectories(request, metadata=ACME_KEY)
+    assert caught.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    assert field_violations(caught.value) == {
+        "trajectories[1].profile.tenant_id": "'globex' is not your tenant"
+    }
+
+
+async def test_batches_above_the_limit_are_resource_exhausted(server: RunningServer) -> None:
+    limit = server.settings.max_batch
+    request = make_request(*(make_trajectory(f"l-{n}", events=1) for n in range(limit + 1)))
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await server.stub.ScoreTrajectories(request, metadata=ACME_KEY)
+    assert caught.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert f"limit of {limit}" in caught.value.details()
+
+
+async def test_without_a_model_the_service_is_unavailable(empty_server: RunningServer) -> None:
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await empty_server.stub.ScoreTrajectories(make_request(), metadata=ACME_KEY)
+    assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
+    assert "learnpulse-attrition@champion" in caught.value.details()
+    info = await empty_server.stub.GetModelInfo(risk_pb2.GetModelInfoRequest(), metadata=ACME_KEY)
+    assert list(info.models) == []
+
+
+async def test_a_stream_answers_each_request_in_order(server: RunningServer) -> None:
+    requests = [
+        make_request(make_trajectory(f"l-{n}"), make_trajectory(f"m-{n}")) for n in range(5)
+    ]
+
+    async def produce() -> AsyncIterator[risk_pb2.ScoreTrajectoriesRequest]:
+        for request in requests:
+            yield request
+
+    replies = [r async for r in server.stub.StreamScores(produce(), metadata=ACME_KEY)]
+
+    assert [[s.learner_id for s in r.scores] for r in replies] == [
+        [f"l-{n}", f"m-{n}"] for n in range(5)
+    ]
+
+
+async def test_a_bad_request_ends_a_stream_with_its_status(server: RunningServer) -> None:
+    bad = make_request(make_trajectory("x", tenant="globex"))
+    call = server.stub.StreamScores(metadata=ACME_KEY)
+    await call.write(make_request())
+    assert len((await call.read()).scores) == 1
+    await call.write(bad)
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await call.read()
+    assert caught.value.code() == grpc.StatusCode.PERMISSION_DENIED
+
+
+async def test_model_info_describes_what_is_served(server: RunningServer) -> None:
+    info = await server.stub.GetModelInfo(risk_pb2.GetModelInfoRequest(), metadata=ACME_KEY)
+
+    assert [m.model.name for m in info.models] == ["learnpulse-attrition", "learnpulse-stall"]
+    first = info.models[0]
+    assert (first.model.version, first.model.alias) == ("1", "champion")
+    assert (first.band_medium_threshold, first.band_high_threshold) == (0.3, 0.6)
+    assert first.metrics["roc_auc"] == pytest.approx(0.81)
+    assert "days_since_last_activity" in first.features
+    assert first.trained_at.ToDatetime(UTC) == datetime(2026, 11, 1, tzinfo=UTC)
+    assert first.from_cache is False
