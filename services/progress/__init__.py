@@ -1,0 +1,1 @@
+"""The progress subgraph: learners, their enrollments, learning events and computed progress."""

@@ -1,0 +1,64 @@
+"""Progress composition root: `create_app` wires settings, store, schema and HTTP routes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import ASGIApp
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+
+from learnpulse.web import PrincipalGuard, health_routes, principal_of
+from services.progress.context import Context
+from services.progress.schema import schema
+from services.progress.seed import seed_demo
+from services.progress.settings import ProgressSettings
+from services.progress.store import ProgressStore
+
+log = logging.getLogger("learnpulse.progress")
+
+
+class ProgressGraphQL(GraphQL[Context, None]):
+    """Strawberry's ASGI app with the caller and store of each request in its context."""
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> Context:
+        assert isinstance(request, Request)  # /graphql is an HTTP-only route
+        return Context(principal=principal_of(request), store=request.app.state.store)
+
+
+def create_app(settings: ProgressSettings, *, store: ProgressStore | None = None) -> ASGIApp:
+    """The progress ASGI app; with `store` given, the caller owns it (tests, embedding)."""
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        owned = app.state.store is None
+        if owned:
+            app.state.store = ProgressStore.connect(settings.mongo_url)
+        try:
+            await app.state.store.ensure_indexes()
+            if settings.seed_demo and settings.in_memory:
+                count = await seed_demo(store=app.state.store)
+                log.info("seeded the demo organisation", extra={"new_events": count})
+            yield
+        finally:
+            if owned:
+                await app.state.store.close()
+                app.state.store = None
+
+    async def ready() -> dict[str, bool]:
+        current: ProgressStore | None = app.state.store
+        return {"mongo": current is not None and await current.ping()}
+
+    # A plain Route only matches HTTP, so no websocket can reach the schema around the guard.
+    graphql = ProgressGraphQL(schema, graphql_ide=None)
+    app = Starlette(routes=[*health_routes(ready), Route("/graphql", graphql)], lifespan=lifespan)
+    app.state.store = store
+    return PrincipalGuard(app, key=settings.internal_key())

@@ -1,0 +1,51 @@
+"""Per-request state for progress resolvers: the caller, the store and batched loaders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from strawberry.dataloader import DataLoader
+
+from learnpulse.auth import Principal
+from services.progress.domain import CourseFacts, Enrollment, Learner, PathOutline
+from services.progress.store import ProgressStore
+
+
+@dataclass
+class Context:
+    """Built once per request; loaders are per request so their caches never cross tenants."""
+
+    principal: Principal
+    store: ProgressStore
+    learner: DataLoader[str, Learner | None] = field(init=False)
+    enrollments: DataLoader[str, list[Enrollment]] = field(init=False)
+    outline: DataLoader[str, PathOutline | None] = field(init=False)
+    facts: DataLoader[str, dict[str, CourseFacts]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        store, tenant = self.store, self.principal.tenant
+
+        async def learners(ids: list[str]) -> list[Learner | None]:
+            found = await store.learners_by_ids(tenant=tenant, ids=ids)
+            return [found.get(i) for i in ids]
+
+        async def enrollments(ids: list[str]) -> list[list[Enrollment]]:
+            found = await store.enrollments_of(tenant=tenant, learner_ids=ids)
+            return [found.get(i, []) for i in ids]
+
+        async def outlines(path_ids: list[str]) -> list[PathOutline | None]:
+            found = await store.outlines_of(tenant=tenant, path_ids=path_ids)
+            return [found.get(i) for i in path_ids]
+
+        async def facts(ids: list[str]) -> list[dict[str, CourseFacts]]:
+            found = await store.course_facts(tenant=tenant, learner_ids=ids)
+            return [found.get(i, {}) for i in ids]
+
+        self.learner = DataLoader(learners)
+        self.enrollments = DataLoader(enrollments)
+        self.outline = DataLoader(outlines)
+        self.facts = DataLoader(facts)
+
+    @property
+    def tenant(self) -> str:
+        return self.principal.tenant

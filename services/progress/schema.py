@@ -1,0 +1,93 @@
+"""The progress subgraph's schema (Federation v2): who the caller may see, and their progress."""
+
+from __future__ import annotations
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.types import ExecutionContext
+
+from services.progress import queries
+from services.progress.errors import ProgressError
+from services.progress.paging import encode_cursor
+from services.progress.types import Learner, ProgressInfo
+
+
+# The catalog subgraph defines a PageInfo too; Federation 2 needs both marked shareable.
+@strawberry.federation.type(shareable=True)
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class LearnerEdge:
+    cursor: str
+    node: Learner
+
+
+@strawberry.type
+class LearnerConnection:
+    edges: list[LearnerEdge]
+    page_info: PageInfo
+    total_count: int
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(
+        description="A learner in the caller's scope: NOT_FOUND if the tenant has no such "
+        "learner, FORBIDDEN if the caller may not see them."
+    )
+    async def learner(self, info: ProgressInfo, id: strawberry.ID) -> Learner | None:
+        ctx = info.context
+        found = await queries.learner_by_id(
+            principal=ctx.principal, learner_id=id, load=ctx.learner.load
+        )
+        return Learner.from_domain(found)
+
+    @strawberry.field(description="The caller as a learner (null when not on the roster).")
+    async def me(self, info: ProgressInfo) -> Learner | None:
+        ctx = info.context
+        found = await queries.myself(principal=ctx.principal, load=ctx.learner.load)
+        return Learner.from_domain(found) if found else None
+
+    @strawberry.field(
+        description="A manager's reports, or everyone in the tenant for an HR admin; by id."
+    )
+    async def team(
+        self, info: ProgressInfo, first: int = 20, after: str | None = None
+    ) -> LearnerConnection:
+        ctx = info.context
+        learners, has_next, total = await queries.team_page(
+            store=ctx.store, principal=ctx.principal, first=first, after=after
+        )
+        ctx.learner.prime_many({who.id: who for who in learners})
+        edges = [
+            LearnerEdge(cursor=encode_cursor(who.id), node=Learner.from_domain(who))
+            for who in learners
+        ]
+        end = edges[-1].cursor if edges else None
+        return LearnerConnection(
+            edges=edges,
+            page_info=PageInfo(has_next_page=has_next, end_cursor=end),
+            total_count=total,
+        )
+
+
+class ProgressSchema(strawberry.federation.Schema):
+    """Gives domain errors their `extensions.code`; only unexpected errors are logged."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        unexpected = []
+        for error in errors:
+            original = error.original_error
+            if isinstance(original, ProgressError):
+                error.extensions = {"code": original.code, **original.details}
+            else:
+                unexpected.append(error)
+        super().process_errors(unexpected, execution_context)
+
+
+schema = ProgressSchema(query=Query, federation_version="2.9")

@@ -1,0 +1,49 @@
+"""Copies the demo organisation into a progress store: roster, enrollments, path outlines and
+events. Safe to repeat: documents are upserted and events keyed by their id.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime
+
+from learnpulse.demo import demo_catalog, demo_enrollments, demo_events, demo_people
+from services.progress.domain import (
+    CourseOutline,
+    Enrollment,
+    EnrollmentStatus,
+    Learner,
+    LearningEvent,
+    PathOutline,
+)
+from services.progress.store import ProgressStore
+
+
+async def seed_demo(*, store: ProgressStore, now: datetime | None = None) -> int:
+    """Seed the demo org with events relative to `now`; returns how many events were new."""
+    now = now or datetime.now(UTC)
+    catalog = demo_catalog()
+    for p in demo_people():
+        learner = Learner(
+            p.id, p.name, p.role, p.department, p.shift, p.location, p.manager_id, p.hire_date
+        )
+        await store.put_learner(tenant=p.tenant, learner=learner)
+    for e in demo_enrollments(now):
+        enrollment = Enrollment(
+            e.id, e.learner_id, e.path_id, EnrollmentStatus.ACTIVE, e.enrolled_at, e.due_at
+        )
+        await store.put_enrollment(tenant=e.tenant, enrollment=enrollment)
+    for path in catalog.paths:
+        courses = tuple(
+            CourseOutline(cid, tuple(u.id for u in catalog.course(cid).units))
+            for cid in path.course_ids
+        )
+        await store.put_outline(tenant=path.tenant, outline=PathOutline(path.id, courses))
+    by_tenant: dict[str, list[LearningEvent]] = defaultdict(list)
+    for row in demo_events(now):
+        fields = {k: v for k, v in row.items() if k != "tenant_id"}
+        by_tenant[row["tenant_id"]].append(LearningEvent(**fields))
+    added = 0
+    for tenant, events in by_tenant.items():
+        added += await store.add_events(tenant=tenant, events=events)
+    return added

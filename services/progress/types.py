@@ -1,0 +1,244 @@
+"""GraphQL types of the progress subgraph: thin views of domain objects.
+
+`Course` and `LearningPath` are entity stubs (id only, `resolvable: false`): the router
+fetches their titles and units from the catalog subgraph.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import strawberry
+from strawberry.federation.schema_directives import Key
+from strawberry.federation.types import FieldSet
+from strawberry.types import Info
+
+from services.progress import domain, queries
+from services.progress.context import Context
+from services.progress.domain import CourseProgressStatus, EnrollmentStatus
+
+# Registers the domain's enums as GraphQL enums; the domain module itself stays framework-free.
+strawberry.enum(EnrollmentStatus)
+strawberry.enum(CourseProgressStatus)
+ProgressInfo = Info[Context, None]
+
+
+@strawberry.federation.type(directives=[Key(fields=FieldSet("id"), resolvable=False)])
+class Course:
+    id: strawberry.ID
+
+
+@strawberry.federation.type(directives=[Key(fields=FieldSet("id"), resolvable=False)])
+class LearningPath:
+    id: strawberry.ID
+
+
+@strawberry.type(description="How far a learner is through one course of an enrolled path.")
+class CourseProgress:
+    course: Course
+    completed_units: int
+    total_units: int
+    percent: float = strawberry.field(description="Finished units, 0..100.")
+    status: CourseProgressStatus
+    last_activity_at: datetime | None
+
+    @classmethod
+    def from_domain(cls, p: domain.CourseProgress) -> CourseProgress:
+        return cls(
+            course=Course(id=strawberry.ID(p.course_id)),
+            completed_units=p.completed_units,
+            total_units=p.total_units,
+            percent=p.percent,
+            status=p.status,
+            last_activity_at=p.last_activity_at,
+        )
+
+
+@strawberry.type(description="A learner's enrollment in a learning path, with computed progress.")
+class Enrollment:
+    id: strawberry.ID
+    path_id: strawberry.ID
+    path: LearningPath
+    status: EnrollmentStatus
+    enrolled_at: datetime
+    due_at: datetime | None
+    progress: float = strawberry.field(description="Share of the path's units finished, 0..1.")
+    courses: list[CourseProgress]
+
+    @classmethod
+    def from_domain(cls, p: domain.EnrollmentProgress) -> Enrollment:
+        e = p.enrollment
+        return cls(
+            id=strawberry.ID(e.id),
+            path_id=strawberry.ID(e.path_id),
+            path=LearningPath(id=strawberry.ID(e.path_id)),
+            status=p.status,
+            enrolled_at=e.enrolled_at,
+            due_at=e.due_at,
+            progress=p.progress,
+            courses=[CourseProgress.from_domain(c) for c in p.courses],
+        )
+
+
+@strawberry.type(description="One learning event, as the learner's activity feed shows it.")
+class LearningEvent:
+    id: strawberry.ID
+    ts: datetime
+    verb: str = strawberry.field(
+        description="login, launched, progressed, replayed, answered, completed, passed, failed."
+    )
+    course_id: strawberry.ID | None
+    unit_id: strawberry.ID | None
+    duration_s: int | None
+    score: float | None
+    success: bool | None
+    attempt: int | None
+
+    @classmethod
+    def from_domain(cls, e: domain.LearningEvent) -> LearningEvent:
+        return cls(
+            id=strawberry.ID(e.event_id),
+            ts=e.ts,
+            verb=e.verb,
+            course_id=_id(e.course_id),
+            unit_id=_id(e.unit_id),
+            duration_s=e.duration_s,
+            score=e.score,
+            success=e.success,
+            attempt=e.attempt,
+        )
+
+
+@strawberry.type(description="A canonical `learners` row.")
+class TrajectoryProfile:
+    learner_id: strawberry.ID
+    tenant_id: str
+    role: str
+    department: str
+    shift: str
+    location: str
+    manager_id: strawberry.ID | None
+    hire_date: date | None
+    left_at: date | None
+
+
+@strawberry.type(description="A canonical `events` row.")
+class TrajectoryEvent:
+    ts: datetime
+    verb: str
+    course_id: strawberry.ID | None
+    unit_id: strawberry.ID | None
+    duration_s: int | None
+    score: float | None
+    success: bool | None
+    attempt: int | None
+    response: str | None
+
+
+@strawberry.type(description="What the risk service scores: a profile and its recent events.")
+class Trajectory:
+    profile: TrajectoryProfile
+    events: list[TrajectoryEvent]
+
+    @classmethod
+    def from_domain(cls, t: domain.Trajectory) -> Trajectory:
+        who = t.learner
+        profile = TrajectoryProfile(
+            learner_id=strawberry.ID(who.id),
+            tenant_id=t.tenant_id,
+            role=who.role,
+            department=who.department,
+            shift=who.shift,
+            location=who.location,
+            manager_id=_id(who.manager_id),
+            hire_date=who.hire_date,
+            left_at=who.left_at,
+        )
+        events = [
+            TrajectoryEvent(
+                ts=e.ts,
+                verb=e.verb,
+                course_id=_id(e.course_id),
+                unit_id=_id(e.unit_id),
+                duration_s=e.duration_s,
+                score=e.score,
+                success=e.success,
+                attempt=e.attempt,
+                response=e.response,
+            )
+            for e in t.events
+        ]
+        return cls(profile=profile, events=events)
+
+
+@strawberry.federation.type(keys=["id"], description="A person on the roster and their learning.")
+class Learner:
+    id: strawberry.ID
+    name: str
+    role: str
+    department: str
+    shift: str
+    location: str
+    manager_id: strawberry.ID | None
+    hire_date: date | None
+    profile: strawberry.Private[domain.Learner]
+
+    @classmethod
+    def from_domain(cls, who: domain.Learner) -> Learner:
+        return cls(
+            id=strawberry.ID(who.id),
+            name=who.name,
+            role=who.role,
+            department=who.department,
+            shift=who.shift,
+            location=who.location,
+            manager_id=_id(who.manager_id),
+            hire_date=who.hire_date,
+            profile=who,
+        )
+
+    @classmethod
+    async def resolve_reference(cls, info: ProgressInfo, id: strawberry.ID) -> Learner:
+        ctx = info.context
+        found = await queries.learner_by_id(
+            principal=ctx.principal, learner_id=id, load=ctx.learner.load
+        )
+        return cls.from_domain(found)
+
+    @strawberry.field
+    async def enrollments(self, info: ProgressInfo) -> list[Enrollment]:
+        ctx = info.context
+        found = await queries.enrollments_with_progress(
+            learner_id=self.id,
+            load_enrollments=ctx.enrollments.load,
+            load_outline=ctx.outline.load,
+            load_facts=ctx.facts.load,
+        )
+        return [Enrollment.from_domain(e) for e in found]
+
+    @strawberry.field(description="The learner's latest events, newest first; `limit` is 1..100.")
+    async def recent_activity(self, info: ProgressInfo, limit: int = 20) -> list[LearningEvent]:
+        ctx = info.context
+        events = await queries.recent_activity(
+            store=ctx.store, tenant=ctx.tenant, learner_id=self.id, limit=limit
+        )
+        return [LearningEvent.from_domain(e) for e in events]
+
+    @strawberry.field(
+        description="Canonical rows of the last `days` (1..365) days, for risk scoring. "
+        "Only the learner's managers and HR admins may read it (FORBIDDEN otherwise)."
+    )
+    async def trajectory(self, info: ProgressInfo, days: int = 90) -> Trajectory | None:
+        ctx = info.context
+        found = await queries.trajectory(
+            store=ctx.store,
+            principal=ctx.principal,
+            learner=self.profile,
+            days=days,
+            now=datetime.now(UTC),
+        )
+        return Trajectory.from_domain(found)
+
+
+def _id(value: str | None) -> strawberry.ID | None:
+    return strawberry.ID(value) if value is not None else None

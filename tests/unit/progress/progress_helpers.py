@@ -1,0 +1,134 @@
+"""Factories and small helpers shared by the progress tests (imported by module name)."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections import Counter
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from typing import Any
+
+import httpx
+from starlette.types import ASGIApp
+
+from learnpulse.auth import PRINCIPAL_HEADER, Principal, principal_for, sign_principal
+from services.progress.domain import Enrollment, EnrollmentStatus, Learner, LearningEvent
+
+KEY = b"progress-test-internal-key"
+
+
+def make_learner(**overrides: Any) -> Learner:
+    learner = Learner(
+        id="lrn-t",
+        name="Test Learner",
+        role="Picker",
+        department="Operations",
+        shift="day",
+        location="Testville",
+        manager_id="mgr-t",
+        hire_date=date(2025, 1, 6),
+    )
+    return replace(learner, **overrides)
+
+
+def make_event(**overrides: Any) -> LearningEvent:
+    event = LearningEvent(
+        event_id="ev-1",
+        learner_id="lrn-t",
+        ts=datetime(2026, 11, 30, 9, 0, tzinfo=UTC),
+        verb="completed",
+        course_id="c-test",
+        unit_id="u-test-1",
+    )
+    return replace(event, **overrides)
+
+
+def make_enrollment(**overrides: Any) -> Enrollment:
+    enrollment = Enrollment(
+        id="e-test",
+        learner_id="lrn-t",
+        path_id="p-test",
+        status=EnrollmentStatus.ACTIVE,
+        enrolled_at=datetime(2026, 11, 1, 8, 0, tzinfo=UTC),
+    )
+    return replace(enrollment, **overrides)
+
+
+MANAGER = principal_for(
+    "demo", "mgr-1", ["learner", "manager"], ["lrn-1", "lrn-2", "lrn-3", "lrn-4"]
+)
+HR = principal_for("demo", "hr-1", ["learner", "hr_admin"])
+
+
+def caller(
+    subject: str = "lrn-1",
+    *,
+    tenant: str = "demo",
+    roles: Iterable[str] = ("learner",),
+    reports: Iterable[str] = (),
+) -> Principal:
+    return principal_for(tenant, subject, roles, reports)
+
+
+async def gql(
+    client: httpx.AsyncClient,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    *,
+    principal: Principal | None = None,
+) -> dict[str, Any]:
+    """POST a GraphQL query as `principal` (a demo learner by default); returns the JSON body."""
+    signed = sign_principal(principal or caller(), KEY)
+    response = await client.post(
+        "/graphql",
+        json={"query": query, "variables": variables or {}},
+        headers={PRINCIPAL_HEADER: signed},
+    )
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def codes(body: dict[str, Any]) -> list[str]:
+    return [e.get("extensions", {}).get("code") for e in body.get("errors", [])]
+
+
+class CountingStore:
+    """Wraps a real store and counts calls of its async methods (to prove batching)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.calls: Counter[str] = Counter()
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self.inner, name)
+        if not inspect.iscoroutinefunction(attr):
+            return attr
+
+        async def counted(*args: Any, **kwargs: Any) -> Any:
+            self.calls[name] += 1
+            return await attr(*args, **kwargs)
+
+        return counted
+
+
+@asynccontextmanager
+async def serving(app: ASGIApp) -> AsyncIterator[httpx.AsyncClient]:
+    """Run the app's start-up and shut-down around the block, as uvicorn would."""
+    inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    scope = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}
+    task = asyncio.create_task(app(scope, inbox.get, outbox.put))  # type: ignore[arg-type]
+    await inbox.put({"type": "lifespan.startup"})
+    if (await outbox.get())["type"] != "lifespan.startup.complete":
+        await task  # re-raises the start-up error
+    try:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield client
+    finally:
+        await inbox.put({"type": "lifespan.shutdown"})
+        await outbox.get()
+        await task
