@@ -1,4 +1,4 @@
-"""The catalog's composition root: `create_app` wires settings, store, schema and HTTP routes."""
+"""Catalog composition root: `create_app` wires settings, store, schema and HTTP routes."""
 
 from __future__ import annotations
 

@@ -13,13 +13,9 @@ from strawberry.types import ExecutionContext, Info
 
 from services.catalog import domain
 from services.catalog.context import Context
-from services.catalog.domain import (
-    CourseFilter,
-    CourseStatus,
-    InvalidArgument,
-    UnitKind,
-    encode_cursor,
-)
+from services.catalog.domain import CourseFilter, CourseStatus, UnitKind
+from services.catalog.errors import CatalogError
+from services.catalog.paging import encode_cursor
 from services.catalog.queries import find_courses
 
 # Registers the domain's enums as GraphQL enums; the domain module itself stays framework-free.
@@ -220,7 +216,7 @@ class CatalogSchema(strawberry.federation.Schema):
         unexpected = []
         for error in errors:
             original = error.original_error
-            if isinstance(original, InvalidArgument):
+            if isinstance(original, CatalogError):
                 error.extensions = {"code": original.code, **original.details}
             else:
                 unexpected.append(error)

@@ -42,6 +42,15 @@ class Learner:
 
 
 @dataclass(frozen=True)
+class LearnerPage:
+    """One page of learners ordered by id, and how many are in scope in all."""
+
+    items: tuple[Learner, ...]
+    has_next: bool
+    total: int
+
+
+@dataclass(frozen=True)
 class Enrollment:
     id: str
     learner_id: str

@@ -17,6 +17,7 @@ from services.progress.domain import (
     Enrollment,
     EnrollmentProgress,
     Learner,
+    LearnerPage,
     LearningEvent,
     PathOutline,
     Trajectory,
@@ -49,7 +50,7 @@ async def myself(*, principal: Principal, load: LoadLearner) -> Learner | None:
 
 async def team_page(
     *, store: ProgressStore, principal: Principal, first: int, after: str | None
-) -> tuple[list[Learner], bool, int]:
+) -> LearnerPage:
     """A page of the caller's team: a manager's reports, or the tenant for an HR admin."""
     only = team_scope(principal)
     return await store.page_of_learners(

@@ -58,19 +58,19 @@ class Query:
         self, info: ProgressInfo, first: int = 20, after: str | None = None
     ) -> LearnerConnection:
         ctx = info.context
-        learners, has_next, total = await queries.team_page(
+        page = await queries.team_page(
             store=ctx.store, principal=ctx.principal, first=first, after=after
         )
-        ctx.learner.prime_many({who.id: who for who in learners})
+        ctx.learner.prime_many({who.id: who for who in page.items})
         edges = [
             LearnerEdge(cursor=encode_cursor(who.id), node=Learner.from_domain(who))
-            for who in learners
+            for who in page.items
         ]
         end = edges[-1].cursor if edges else None
         return LearnerConnection(
             edges=edges,
-            page_info=PageInfo(has_next_page=has_next, end_cursor=end),
-            total_count=total,
+            page_info=PageInfo(has_next_page=page.has_next, end_cursor=end),
+            total_count=page.total,
         )
 
 

@@ -20,6 +20,7 @@ from services.progress.domain import (
     Enrollment,
     EnrollmentStatus,
     Learner,
+    LearnerPage,
     LearningEvent,
     PathOutline,
 )
@@ -99,8 +100,8 @@ class ProgressStore:
 
     async def page_of_learners(
         self, *, tenant: str, only: frozenset[str] | None, first: int, after: str | None
-    ) -> tuple[list[Learner], bool, int]:
-        """Learners ordered by id (restricted to `only` when given): page, more?, total."""
+    ) -> LearnerPage:
+        """Learners ordered by id, restricted to `only` when given."""
         query: dict[str, Any] = {"tenant_id": tenant}
         if only is not None:
             query["id"] = {"$in": sorted(only)}
@@ -110,7 +111,7 @@ class ProgressStore:
         # One extra row tells whether another page follows.
         cursor = self._learners.find(query, _NO_ID).sort("id", 1).limit(first + 1)
         docs = [d async for d in cursor]
-        return [_learner(d) for d in docs[:first]], len(docs) > first, total
+        return LearnerPage(tuple(_learner(d) for d in docs[:first]), len(docs) > first, total)
 
     async def enrollments_of(
         self, *, tenant: str, learner_ids: Iterable[str]
