@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
+import shutil
 import urllib.error
 import urllib.request
 from collections.abc import Awaitable, Callable, Collection
@@ -72,6 +74,7 @@ class MlflowBackend:
         }
         if not metrics and run is not None:
             metrics = dict(run.data.metrics)
+        metrics = {k: v for k, v in metrics.items() if math.isfinite(v)}  # "nan": not measured
         return ModelMeta(
             name=name,
             version=str(version.version),
@@ -87,12 +90,15 @@ class MlflowBackend:
     def download(self, meta: ModelMeta, dest: Path) -> None:
         import mlflow.artifacts
 
-        mlflow.artifacts.download_artifacts(
-            artifact_uri=f"models:/{meta.name}/{meta.version}",
-            dst_path=str(dest),
-            tracking_uri=self.tracking_uri,
-            registry_uri=self.tracking_uri,
+        # A `models:/` URI would be resolved against the process-wide default tracking URI,
+        # not ours; the version's download URI names our server explicitly.
+        uri = self._client.get_model_version_download_uri(meta.name, meta.version)
+        local = mlflow.artifacts.download_artifacts(
+            artifact_uri=uri, dst_path=str(dest / ".download"), tracking_uri=self.tracking_uri
         )
+        for item in Path(local).iterdir():  # the model's files at the top of `dest`
+            item.rename(dest / item.name)
+        shutil.rmtree(dest / ".download")
 
     def load(self, path: Path) -> lgb.Booster:
         import mlflow.lightgbm

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 
 import grpc
@@ -79,6 +80,8 @@ def create_server(
 async def serve(settings: RiskSettings, *, stop: asyncio.Event | None = None) -> None:
     """Run until SIGTERM/SIGINT (or until `stop` is set), then drain for `grace_s` seconds."""
     logs.configure("risk", settings.log_level)
+    # MLflow's download progress bars would break the one-JSON-object-per-line log stream.
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     for handler in logging.getLogger().handlers:
         handler.addFilter(RequestIdFilter())
     registry = ModelRegistry.from_settings(settings)
