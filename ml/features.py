@@ -1,0 +1,273 @@
+"""Features of each learner's trajectory as of a moment: the one module both training and the
+risk service use, so a model is always served the features it was trained on.
+
+Only events in the LOOKBACK_DAYS before `as_of` count (so serving needs no longer history),
+and nothing at or after `as_of` does (so training cannot peek at the future).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+
+from ml.dataset import VERBS
+
+LOOKBACK_DAYS = 28
+EXPECTED_UNIT_SECONDS = 300.0  # micro-units run 3-7 minutes; dwell is compared with 5
+
+# Fixed vocabularies, so a category gets the same code in every batch, process and release:
+# code 1+i for the i-th name, 0 for any other name, NaN when blank. Only ever append names.
+CATEGORIES: dict[str, tuple[str, ...]] = {
+    "role": (
+        "associate",
+        "senior-associate",
+        "specialist",
+        "team-lead",
+        "analyst",
+        "manager",
+        "engineer",
+        "technician",
+        "agent",
+        "supervisor",
+        "consultant",
+        "administrator",
+        "intern",
+    ),
+    "department": (
+        "operations",
+        "customer-care",
+        "sales",
+        "logistics",
+        "finance",
+        "it",
+        "hr",
+        "marketing",
+        "engineering",
+        "legal",
+        "procurement",
+        "manufacturing",
+        "retail",
+        "healthcare",
+    ),
+    "shift": ("day", "evening", "night", "rotating", "weekend", "flexible"),
+}
+OTHER_CODE = 0.0
+
+FEATURE_LABELS: dict[str, str] = {
+    "logins_7d": "Logins in the last 7 days",
+    "logins_14d": "Logins in the last 14 days",
+    "logins_28d": "Logins in the last 28 days",
+    "active_days_7d": "Active days in the last 7 days",
+    "active_days_14d": "Active days in the last 14 days",
+    "active_days_28d": "Active days in the last 28 days",
+    "days_since_last_activity": "Days since last activity",
+    "activity_trend": "Active days, last 7 days vs the 21 before (-1 to 1)",
+    "launches_14d": "Units opened in the last 14 days",
+    "dwell_minutes_14d": "Minutes spent in units in the last 14 days",
+    "dwell_ratio_14d": "Time per opened unit vs the expected 5 minutes",
+    "replays_14d": "Replays in the last 14 days",
+    "completions_7d": "Units completed in the last 7 days",
+    "completions_28d": "Units completed in the last 28 days",
+    "completion_trend": "Completions, last 7 days vs the 21 before (-1 to 1)",
+    "current_stall_hours": "Hours the current unit has been open without completion",
+    "quiz_attempts_28d": "Quiz attempts in the last 28 days",
+    "quiz_error_rate_28d": "Share of quiz answers wrong in the last 28 days",
+    "quiz_retakes_28d": "Quiz retakes in the last 28 days",
+    "quiz_mean_score_28d": "Average quiz score in the last 28 days",
+    "hour_of_day_std_28d": "Spread of login hour of day (hours)",
+    "tenure_days": "Days since hire",
+    "role_code": "Role",
+    "department_code": "Department",
+    "shift_code": "Shift",
+}
+FEATURE_NAMES: list[str] = list(FEATURE_LABELS)
+CATEGORICAL_FEATURES: list[str] = ["role_code", "department_code", "shift_code"]
+
+_US_PER_HOUR = 3_600_000_000
+_US_PER_DAY = 24 * _US_PER_HOUR
+_CODE = {verb: i for i, verb in enumerate(VERBS)}
+
+
+def category_code(column: str, value: str) -> float:
+    """The stable code of `value` in `column`'s vocabulary (see CATEGORIES)."""
+    key = "-".join(value.strip().casefold().replace("_", " ").split())
+    if not key:
+        return np.nan
+    names = CATEGORIES[column]
+    return float(names.index(key) + 1) if key in names else OTHER_CODE
+
+
+def build_features(
+    learners: pd.DataFrame, events: pd.DataFrame, as_of: pd.Timestamp | datetime
+) -> pd.DataFrame:
+    """One row per learner (indexed by learner_id), the FEATURE_NAMES columns, all float.
+
+    Missing values (NaN) mean "not defined", e.g. a quiz error rate without quiz answers.
+    A naive `as_of` is taken as UTC.
+    """
+    now = _micros_of(as_of)
+    index = pd.Index(learners["learner_id"].astype(str), name="learner_id")
+    if not index.is_unique:
+        raise ValueError("learners.learner_id: duplicate ids")
+    n = len(index)
+    w = _Window(events, index, now)
+
+    def count(mask: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        return np.bincount(w.who[mask], None if weights is None else weights[mask], n)
+
+    in7, in14 = w.age_d <= 7, w.age_d <= 14
+    login, launched = w.is_("login"), w.is_("launched")
+    dwelling = w.is_("progressed", "replayed")
+    completed = w.is_("completed")
+    answered, results = w.is_("answered"), w.is_("passed", "failed")
+    f: dict[str, np.ndarray] = {}
+
+    f["logins_7d"], f["logins_14d"] = count(login & in7), count(login & in14)
+    f["logins_28d"] = count(login)
+    days = w.active_days(n)
+    f["active_days_7d"], f["active_days_14d"], f["active_days_28d"] = days
+    last = np.full(n, float(LOOKBACK_DAYS))
+    np.minimum.at(last, w.who, w.age_d)
+    f["days_since_last_activity"] = last
+    f["activity_trend"] = _trend(days[0], days[2])
+
+    f["launches_14d"] = count(launched & in14)
+    dwell_s = count(dwelling & in14, w.duration)
+    f["dwell_minutes_14d"] = dwell_s / 60.0
+    f["dwell_ratio_14d"] = _ratio(dwell_s, f["launches_14d"] * EXPECTED_UNIT_SECONDS)
+    f["replays_14d"] = count(w.is_("replayed") & in14)
+    f["completions_7d"], f["completions_28d"] = count(completed & in7), count(completed)
+    f["completion_trend"] = _trend(f["completions_7d"], f["completions_28d"])
+    _, opened = w.open_unit(n)
+    f["current_stall_hours"] = np.nan_to_num((now - opened) / _US_PER_HOUR, nan=0.0)
+
+    f["quiz_attempts_28d"] = count(results)
+    f["quiz_error_rate_28d"] = _ratio(count(answered & ~w.success), count(answered))
+    f["quiz_retakes_28d"] = count(results & (w.attempt > 1))
+    scored = results & ~np.isnan(w.score)
+    f["quiz_mean_score_28d"] = _ratio(count(scored, np.nan_to_num(w.score)), count(scored))
+    f["hour_of_day_std_28d"] = w.login_hour_spread(login, n)
+
+    hired = _micros_of_series(learners["hire_date"])
+    f["tenure_days"] = np.clip((now - hired) / _US_PER_DAY, 0.0, None)
+    for column in ("role", "department", "shift"):
+        codes, uniques = pd.factorize(learners[column].fillna("").astype(str))
+        f[f"{column}_code"] = np.array([category_code(column, u) for u in uniques])[codes]
+    matrix = np.column_stack([f[name] for name in FEATURE_NAMES]).astype(np.float64)
+    return pd.DataFrame(matrix, index=index, columns=FEATURE_NAMES)
+
+
+def open_units(
+    learners: pd.DataFrame, events: pd.DataFrame, as_of: pd.Timestamp | datetime
+) -> pd.Series:
+    """The unit each learner was last working on and has not finished ("" if none)."""
+    index = pd.Index(learners["learner_id"].astype(str), name="learner_id")
+    w = _Window(events, index, _micros_of(as_of))
+    unit, _ = w.open_unit(len(index))
+    names = np.append(np.asarray(w.unit_names, dtype=object), "")
+    return pd.Series(names[unit], index=index, name="unit_id", dtype=str)
+
+
+class _Window:
+    """The events of known learners inside [as_of - LOOKBACK_DAYS, as_of), as numpy arrays."""
+
+    def __init__(self, events: pd.DataFrame, index: pd.Index, now: int) -> None:
+        ts = _micros_of_series(events["ts"])
+        inside = np.flatnonzero((ts < now) & (ts >= now - LOOKBACK_DAYS * _US_PER_DAY))
+        who = index.get_indexer(_take(events["learner_id"], inside))
+        keep = inside[who >= 0]
+        self.who = who[who >= 0]
+        self.ts = ts[keep]
+        self.age_d = (now - self.ts) / _US_PER_DAY
+        self.now = now
+        verb, verbs = pd.factorize(_take(events["verb"], keep))
+        # Unknown verbs get the extra last slot of `is_`'s lookup table, which matches nothing.
+        self.verb = np.array([_CODE.get(v, len(VERBS)) for v in verbs], dtype=np.int64)[verb]
+        self.duration = events["duration_s"].to_numpy(np.float64)[keep]
+        self.score = events["score"].to_numpy(np.float64, na_value=np.nan)[keep]
+        self.success = events["success"].to_numpy(bool)[keep]
+        self.attempt = events["attempt"].to_numpy(np.int64)[keep]
+        self.unit, self.unit_names = pd.factorize(_take(events["unit_id"], keep))
+        self.has_unit = np.asarray(self.unit_names != "", dtype=bool)[self.unit]
+
+    def is_(self, *verbs: str) -> np.ndarray:
+        table = np.zeros(len(VERBS) + 1, dtype=bool)
+        table[[_CODE[v] for v in verbs]] = True
+        return table[self.verb]
+
+    def active_days(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Distinct days with any event, counting back from as_of in 24-hour steps."""
+        day_back = np.ceil(self.age_d).astype(np.int64) - 1
+        pairs = np.unique(self.who * LOOKBACK_DAYS + day_back)
+        who, day = pairs // LOOKBACK_DAYS, pairs % LOOKBACK_DAYS
+        counts = (np.bincount(who[day < k], minlength=n).astype(float) for k in (7, 14, 28))
+        return tuple(counts)  # type: ignore[return-value]
+
+    def open_unit(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Per learner: the code of their latest unit if unfinished (else -1), and when they
+        first touched it inside the window (microseconds; NaN when there is no open unit).
+        """
+        unit, opened = np.full(n, -1), np.full(n, np.nan)
+        rows = np.flatnonzero(self.has_unit)
+        if len(rows) == 0:
+            return unit, opened
+        who, code, ts = self.who[rows], self.unit[rows], self.ts[rows]
+        pairs, pair = np.unique(who * (code.max() + 1) + code, return_inverse=True)
+        first = np.full(len(pairs), np.inf)
+        np.minimum.at(first, pair, ts)
+        finished = np.bincount(pair, self.is_("completed", "passed")[rows], len(pairs)) > 0
+        order = np.lexsort((ts, who))
+        is_last = np.r_[who[order][1:] != who[order][:-1], True]
+        latest = order[is_last]
+        still_open = latest[~finished[pair[latest]]]
+        unit[who[still_open]] = code[still_open]
+        opened[who[still_open]] = first[pair[still_open]]
+        return unit, opened
+
+    def login_hour_spread(self, login: np.ndarray, n: int) -> np.ndarray:
+        """Circular standard deviation of login hours, so 23:00 and 01:00 count as close."""
+        angle = (self.ts[login] % _US_PER_DAY) / _US_PER_DAY * 2 * np.pi
+        who = self.who[login]
+        total = np.bincount(who, minlength=n)
+        cos, sin = np.bincount(who, np.cos(angle), n), np.bincount(who, np.sin(angle), n)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            length = np.clip(np.hypot(cos, sin) / total, 1e-9, 1.0)
+            spread = np.sqrt(-2.0 * np.log(length)) * 24.0 / (2 * np.pi)
+        return np.where(total >= 2, spread, np.nan)
+
+
+def _trend(recent_7d: np.ndarray, total_28d: np.ndarray) -> np.ndarray:
+    """(rate of last 7 days - rate of the 21 before) / their sum: -1 stopped, +1 just started."""
+    recent, before = recent_7d / 7.0, (total_28d - recent_7d) / 21.0
+    both = recent + before
+    return np.divide(recent - before, both, out=np.zeros_like(both), where=both > 0)
+
+
+def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    out = np.full(len(numerator), np.nan)
+    return np.divide(numerator, denominator, out=out, where=denominator > 0)
+
+
+def _micros_of(moment: pd.Timestamp | datetime) -> int:
+    stamp = pd.Timestamp(moment)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return int(stamp.value // 1000)
+
+
+def _micros_of_series(values: pd.Series) -> np.ndarray:
+    """Microseconds since the epoch (UTC) for any datetime64 unit; NaT becomes NaN."""
+    stamps = values.array
+    if not isinstance(stamps, pd.arrays.DatetimeArray):
+        stamps = pd.to_datetime(values, utc=True).array
+    micros = stamps.as_unit("us").asi8.astype(np.float64)
+    micros[stamps.isna()] = np.nan
+    return micros
+
+
+def _take(column: pd.Series, rows: np.ndarray) -> pd.Series:
+    """column.iloc[rows], skipped when every row is kept (the usual case when serving)."""
+    if len(rows) == len(column) and (len(rows) == 0 or rows[-1] == len(rows) - 1):
+        return column
+    return column.iloc[rows]

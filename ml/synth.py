@@ -1,0 +1,358 @@
+"""A synthetic learning world: learners whose hidden engagement and intent to leave evolve
+day by day and drive logins, unit launches, dwell, replays, quiz answers, stalls and leaving.
+
+Vectorised over learners; the only Python loop is over simulated days.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+import pandas as pd
+
+from ml.dataset import VERBS, Dataset, conform_events, conform_learners
+from ml.world import SHIFT_START_HOUR, Catalog, Roster, make_catalog, make_roster
+
+DEFAULT_START = datetime(2026, 1, 5, tzinfo=UTC)  # a Monday, so weekdays line up
+HOUR_US = 3_600_000_000
+DAY_US = 24 * HOUR_US
+MAX_UNITS_PER_DAY = 5
+TRUTH_HORIZON_DAYS = 14
+P_RESOLVE = 0.02  # daily chance that whatever pushes a learner to leave goes away
+OPTIONS = np.array(["", "a", "b", "c", "d"], dtype=object)
+_V = {verb: code for code, verb in enumerate(VERBS)}
+_Columns = dict[str, np.ndarray]
+
+
+def generate(
+    *,
+    n_learners: int,
+    days: int,
+    seed: int,
+    start: datetime | None = None,
+    tenant_id: str = "demo",
+    progress: Callable[[int], object] | None = None,
+) -> Dataset:
+    """Simulate `days` days of `n_learners` learners; the same seed gives the same dataset.
+
+    `progress`, if given, is called with 1 after each simulated day (e.g. `tqdm.update`).
+    """
+    if n_learners < 1 or days < 1:
+        raise ValueError("n_learners and days must be at least 1")
+    origin = pd.Timestamp(start or DEFAULT_START)
+    origin = origin.tz_localize("UTC") if origin.tzinfo is None else origin.tz_convert("UTC")
+    origin = origin.normalize()
+    rng = np.random.default_rng(seed)
+    catalog = make_catalog(rng)
+    roster = make_roster(rng, n_learners, origin.to_pydatetime(), tenant_id, catalog.size)
+    world = _World(rng, catalog, roster, origin, days)
+    chunks = []
+    for day in range(days):
+        chunks.append(world.step(day))
+        if progress is not None:
+            progress(1)
+    return world.dataset(chunks)
+
+
+class _World:
+    """The day-by-day state of every learner (hidden and visible)."""
+
+    def __init__(
+        self,
+        rng: np.random.Generator,
+        catalog: Catalog,
+        roster: Roster,
+        origin: pd.Timestamp,
+        days: int,
+    ) -> None:
+        n = len(roster.learners)
+        self.rng, self.catalog, self.roster, self.days = rng, catalog, roster, days
+        self.origin_us = origin.value // 1000  # Timestamp.value is in nanoseconds
+        self.weekday0 = origin.weekday()
+        self.employed = np.ones(n, dtype=bool)
+        self.left_day = np.full(n, -1, dtype=np.int64)
+        self.intent = np.zeros(n)
+        self.triggered = np.zeros(n, dtype=bool)
+        self.ramp = np.zeros(n)
+        self.workload = rng.normal(0.0, 0.5, size=n)
+        self.position = roster.start_position.copy()
+        self.attempt = np.zeros(n, dtype=np.int64)
+        self.hazard = np.zeros((days, n))
+        self.p_trigger = _sigmoid(roster.trigger_logit)
+
+    def step(self, day: int) -> _Columns:
+        """Advance hidden state one day, emit that day's events, then let some learners leave."""
+        rng, n = self.rng, len(self.intent)
+        started = ~self.triggered & (rng.random(n) < self.p_trigger)
+        self.ramp = np.where(started, rng.uniform(0.03, 0.10, size=n), self.ramp)
+        self.triggered = (self.triggered | started) & ~(rng.random(n) < P_RESOLVE)
+        drift = np.where(self.triggered, self.intent + self.ramp, 0.85 * self.intent)
+        self.intent = np.clip(drift + rng.normal(0.0, 0.04, size=n), 0.0, 3.0)
+        self.workload = 0.9 * self.workload + rng.normal(0.0, 0.15, size=n)
+        self.hazard[day] = _sigmoid(-9.0 + 6.5 * self.intent)
+
+        engaged = (
+            self.roster.engagement
+            + self.workload
+            - 3.0 * self.intent
+            + rng.normal(0.0, 0.4, size=n)
+        )
+        weekday = (self.weekday0 + day) % 7 < 5
+        p_login = _sigmoid(0.4 + 1.1 * engaged) * (1.0 if weekday else 0.2)
+        active = np.flatnonzero(self.employed & (rng.random(n) < p_login))
+        events = self._activity(day, active, engaged[active])
+
+        leaves = self.employed & (rng.random(n) < self.hazard[day])
+        self.left_day[leaves] = day
+        self.employed &= ~leaves
+        return events
+
+    def _activity(self, day: int, who: np.ndarray, engaged: np.ndarray) -> _Columns:
+        rng, cat, m = self.rng, self.catalog, len(who)
+        shift_hour = SHIFT_START_HOUR[self.roster.shift[who]]
+        # Learners on their way out log in at more erratic hours.
+        hours = shift_hour + rng.uniform(0.0, 6.0, m) + rng.normal(0.0, 0.5 + self.intent[who])
+        t0 = self.origin_us + day * DAY_US + (np.clip(hours, 0.0, 30.0) * HOUR_US).astype(np.int64)
+
+        n_logins = 1 + rng.poisson(0.3, size=m)
+        login_of = np.repeat(np.arange(m), n_logins)
+        later = np.arange(len(login_of)) != np.repeat(np.cumsum(n_logins) - n_logins, n_logins)
+        login_ts = t0[login_of] + (later * rng.uniform(0.5, 5.0, len(login_of)) * HOUR_US).astype(
+            np.int64
+        )
+
+        # Candidate units: the next MAX_UNITS_PER_DAY on each learner's path, as [slot, learner].
+        k, s = MAX_UNITS_PER_DAY, np.arange(MAX_UNITS_PER_DAY)[:, None]
+        unit = cat.paths[self.roster.role[who], (self.position[who] + s) % cat.size]
+        quiz = cat.is_quiz[unit]
+        wanted = np.minimum(rng.poisson(np.exp(0.25 + 0.35 * engaged)), k)
+        finished_lesson = rng.random((k, m)) < _sigmoid(1.3 + 0.9 * engaged)
+        dwell = cat.nominal_s[unit] * np.where(
+            finished_lesson,
+            rng.lognormal(-0.05 + 0.12 * engaged - 0.25 * self.intent[who], 0.3, (k, m)),
+            rng.uniform(0.1, 0.7, (k, m)),
+        )
+        replay = ~quiz & (rng.random((k, m)) < _sigmoid(-1.6 + 0.4 * engaged))
+        replay_s = np.where(replay, rng.uniform(20.0, 120.0, (k, m)), 0.0)
+
+        nq = cat.n_questions[unit].ravel()
+        q_of = np.repeat(np.arange(k * m), nq)
+        attempt = np.where(s == 0, self.attempt[who] + 1, 1)
+        # Retakes go better: the learner has seen the questions and the feedback.
+        ability = self.roster.ability[who] + 0.3 * engaged + 0.5 * (attempt - 1)
+        correct = rng.random(len(q_of)) < _sigmoid(1.1 + 0.8 * ability).ravel()[q_of]
+        answer_s = rng.uniform(15.0, 60.0, len(q_of))
+        frac = np.bincount(q_of, correct, k * m) / np.maximum(nq, 1)
+        quiz_s = np.bincount(q_of, answer_s, k * m)
+        passed = (frac >= 0.7).reshape(k, m)
+        completed = np.where(quiz, passed, finished_lesson)
+
+        # A learner works through units in order and stops at the first one left unfinished.
+        prior_done = np.vstack([np.ones((1, m), bool), np.cumprod(completed, axis=0)[:-1] > 0])
+        touched = (s < wanted) & prior_done
+        n_touched, n_done = touched.sum(axis=0), (touched & completed).sum(axis=0)
+        self.position[who] += n_done
+        self.attempt[who] = np.where(
+            n_touched == 0,
+            self.attempt[who],
+            np.where(n_done == n_touched, 0, np.where(n_touched == 1, self.attempt[who] + 1, 1)),
+        )
+
+        busy_s = np.where(quiz, quiz_s.reshape(k, m), dwell + replay_s)
+        gaps = busy_s + rng.uniform(10.0, 60.0, (k, m))
+        offset_s = 60.0 + np.vstack([np.zeros((1, m)), np.cumsum(gaps, axis=0)[:-1]])
+        plan = _Plan(
+            learner=np.broadcast_to(who, (k, m)).ravel(),
+            touched=touched.ravel(),
+            unit=unit.ravel(),
+            quiz=quiz.ravel(),
+            start=(t0 + offset_s * 1e6).astype(np.int64).ravel(),
+            dwell=dwell.ravel(),
+            replay_s=replay_s.ravel(),
+            busy_s=busy_s.ravel(),
+            completed=completed.ravel(),
+            attempt=attempt.ravel(),
+            score=np.where(quiz.ravel(), frac, np.nan),
+        )
+        logins = _rows(learner=who[login_of], ts=login_ts, verb=_V["login"])
+        answers = _Answers(of=q_of, correct=correct, seconds=answer_s)
+        return _concat([logins, *_unit_events(plan, answers, self.catalog.correct_option, rng)])
+
+    def dataset(self, chunks: list[_Columns]) -> Dataset:
+        cols = _concat(chunks)
+        order = np.lexsort((cols["learner"], cols["ts"]))
+        cols = {name: values[order] for name, values in cols.items()}
+        learners = self.roster.learners.copy()
+        ids = learners["learner_id"].to_numpy(dtype=object)
+        gone = self.left_day >= 0
+        left_us = self.origin_us + (self.left_day + 1) * DAY_US + 12 * HOUR_US
+        learners["left_at"] = pd.to_datetime(np.where(gone, left_us, np.nan), unit="us", utc=True)
+        blank = np.array([""], dtype=object)
+        events = pd.DataFrame(
+            {
+                "learner_id": ids[cols["learner"]],
+                "ts": pd.to_datetime(cols["ts"], unit="us", utc=True),
+                "verb": np.array(VERBS, dtype=object)[cols["verb"]],
+                "course_id": np.concatenate([blank, self.catalog.course_ids])[cols["unit"] + 1],
+                "unit_id": np.concatenate([blank, self.catalog.unit_ids])[cols["unit"] + 1],
+                "duration_s": np.round(cols["duration"], 1),
+                "score": cols["score"],
+                "success": cols["success"],
+                "attempt": cols["attempt"],
+                "response": OPTIONS[cols["response"] + 1],
+            }
+        )
+        return Dataset(conform_learners(learners), conform_events(events), self._truth(ids))
+
+    def _truth(self, ids: np.ndarray) -> pd.DataFrame:
+        """P(left_at within the next 14 days) along each learner's simulated intent path.
+
+        Leaving at the end of day k sets left_at to day k+1 at noon, so the 14 days after
+        midnight of day d cover the hazards of days d-1 .. d+12.
+        """
+        log_stay = np.vstack([np.zeros((1, len(ids))), np.cumsum(np.log1p(-self.hazard), 0)])
+        rows = []
+        for d in range(0, self.days - TRUTH_HORIZON_DAYS + 2):
+            lo, hi = max(d - 1, 0), d + TRUTH_HORIZON_DAYS - 1
+            here = (self.left_day < 0) | (self.left_day >= d - 1)
+            p = 1.0 - np.exp(log_stay[hi] - log_stay[lo])
+            day = pd.Timestamp(self.origin_us + d * DAY_US, unit="us", tz="UTC")
+            rows.append(pd.DataFrame({"learner_id": ids[here], "day": day, "p_leave_14d": p[here]}))
+        if not rows:
+            return pd.DataFrame({"learner_id": [], "day": [], "p_leave_14d": []})
+        return pd.concat(rows, ignore_index=True)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Candidate unit touches of one day, flattened from [slot, learner]."""
+
+    learner: np.ndarray
+    touched: np.ndarray
+    unit: np.ndarray
+    quiz: np.ndarray
+    start: np.ndarray
+    dwell: np.ndarray
+    replay_s: np.ndarray
+    busy_s: np.ndarray
+    completed: np.ndarray
+    attempt: np.ndarray
+    score: np.ndarray
+
+
+@dataclass(frozen=True)
+class _Answers:
+    """Quiz answers of every candidate quiz touch; `of` indexes the candidate."""
+
+    of: np.ndarray
+    correct: np.ndarray
+    seconds: np.ndarray
+
+
+def _unit_events(
+    plan: _Plan, answers: _Answers, correct_option: np.ndarray, rng: np.random.Generator
+) -> list[_Columns]:
+    """Expand the touched candidates into launched/progressed/replayed/answered/... rows."""
+    t = plan.touched
+    lesson, quiz = t & ~plan.quiz, t & plan.quiz
+    replayed = lesson & (plan.replay_s > 0)
+    done = t & plan.completed
+
+    def rows(mask: np.ndarray, verb: str, ts: np.ndarray, **extra: np.ndarray) -> _Columns:
+        picked = {name: value[mask] for name, value in extra.items()}
+        return _rows(
+            learner=plan.learner[mask],
+            ts=ts[mask],
+            verb=_V[verb],
+            unit=plan.unit[mask],
+            attempt=plan.attempt[mask],
+            **picked,
+        )
+
+    us = 1_000_000
+    progressed_at = plan.start + (plan.dwell * us).astype(np.int64)
+    # Results come half a second after the last answer, completion half a second later.
+    quiz_done_at = plan.start + (plan.busy_s * us).astype(np.int64) + us // 2
+    out = [
+        rows(t, "launched", plan.start),
+        rows(lesson, "progressed", progressed_at, duration=plan.dwell),
+        rows(replayed, "replayed", quiz_done_at, duration=plan.replay_s),
+        rows(
+            quiz & plan.completed,
+            "passed",
+            quiz_done_at,
+            duration=plan.busy_s,
+            score=plan.score,
+            success=np.ones_like(t),
+        ),
+        rows(
+            quiz & ~plan.completed, "failed", quiz_done_at, duration=plan.busy_s, score=plan.score
+        ),
+        rows(
+            done,
+            "completed",
+            quiz_done_at + us,
+            duration=plan.busy_s,
+            score=plan.score,
+            success=np.ones_like(t),
+        ),
+    ]
+    # Answers: timestamped one after another inside their quiz touch.
+    keep = t[answers.of]
+    of, correct, seconds = answers.of[keep], answers.correct[keep], answers.seconds[keep]
+    first = np.r_[True, of[1:] != of[:-1]]
+    elapsed = np.cumsum(seconds)
+    elapsed -= np.maximum.accumulate(np.where(first, elapsed - seconds, 0.0))
+    right = correct_option[plan.unit[of]]
+    wrong = (right + rng.integers(1, 4, size=len(of))) % 4
+    out.append(
+        _rows(
+            learner=plan.learner[of],
+            ts=plan.start[of] + (elapsed * us).astype(np.int64),
+            verb=_V["answered"],
+            unit=plan.unit[of],
+            duration=seconds,
+            score=correct.astype(np.float64),
+            success=correct,
+            attempt=plan.attempt[of],
+            response=np.where(correct, right, wrong),
+        )
+    )
+    return out
+
+
+def _rows(
+    *,
+    learner: np.ndarray,
+    ts: np.ndarray,
+    verb: int,
+    unit: np.ndarray | int = -1,
+    duration: np.ndarray | float = 0.0,
+    score: np.ndarray | float = np.nan,
+    success: np.ndarray | bool = False,
+    attempt: np.ndarray | int = 0,
+    response: np.ndarray | int = -1,
+) -> _Columns:
+    n = len(learner)
+    return {
+        "learner": np.asarray(learner, dtype=np.int64),
+        "ts": np.asarray(ts, dtype=np.int64),
+        "verb": np.full(n, verb, dtype=np.int8),
+        "unit": np.broadcast_to(np.asarray(unit, dtype=np.int64), (n,)),
+        "duration": np.broadcast_to(np.asarray(duration, dtype=np.float64), (n,)),
+        "score": np.broadcast_to(np.asarray(score, dtype=np.float64), (n,)),
+        "success": np.broadcast_to(np.asarray(success, dtype=bool), (n,)),
+        "attempt": np.broadcast_to(np.asarray(attempt, dtype=np.int64), (n,)),
+        "response": np.broadcast_to(np.asarray(response, dtype=np.int64), (n,)),
+    }
+
+
+def _concat(parts: list[_Columns]) -> _Columns:
+    return {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
+
+
+def _sigmoid(x: np.ndarray | float) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=np.float64)))

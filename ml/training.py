@@ -1,0 +1,152 @@
+"""Training: labelled examples from a dataset, a learner-disjoint and time-based split, one
+native LightGBM Booster per target (early-stopped on validation), test metrics and band
+thresholds; then registration in MLflow, and the first-start `ensure_champions`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+
+from ml.dataset import Dataset, validate
+from ml.evaluation import Bands, Split, band_thresholds, binary_metrics, split_examples
+from ml.features import CATEGORICAL_FEATURES, FEATURE_NAMES, LOOKBACK_DAYS
+from ml.labels import ATTRITION_HORIZON_DAYS, TARGETS, cutoffs, make_examples
+
+PARAMS: dict[str, str | int | float | bool] = {
+    "objective": "binary",
+    "metric": "binary_logloss",
+    "learning_rate": 0.03,
+    "num_leaves": 7,
+    "min_data_in_leaf": 50,
+    "feature_fraction": 0.7,
+    "bagging_fraction": 0.8,
+    "bagging_freq": 1,
+    "lambda_l2": 5.0,
+    "cat_smooth": 10.0,
+    "num_threads": 2,
+    "deterministic": True,
+    "force_col_wise": True,
+    "verbosity": -1,
+}
+CUTOFF_EVERY_DAYS = 2  # overlapping windows: more (correlated) examples from a short history
+MAX_ROUNDS = 1000
+EARLY_STOPPING_ROUNDS = 50
+MIN_TRAIN_POSITIVES = 10
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, eq=False)
+class TrainedModel:
+    """A trained Booster with everything needed to judge, register and serve it."""
+
+    target: str
+    booster: lgb.Booster
+    metrics: dict[str, float]
+    bands: Bands
+    params: dict[str, str | int | float | bool]
+    fingerprint: str
+    input_example: pd.DataFrame
+    features: list[str] = field(default_factory=lambda: list(FEATURE_NAMES))
+    categorical_features: list[str] = field(default_factory=lambda: list(CATEGORICAL_FEATURES))
+
+
+def train_models(dataset: Dataset, *, seed: int = 7) -> list[TrainedModel]:
+    """Train the attrition and stall models on `dataset` (nothing is logged anywhere)."""
+    validate(dataset.learners, dataset.events)
+    cuts = cutoffs(dataset.events, every_days=CUTOFF_EVERY_DAYS)
+    if len(cuts) < 8:
+        raise ValueError(
+            f"the events span too few days for training ({len(cuts)} cut-offs): "
+            f"use at least {LOOKBACK_DAYS + ATTRITION_HORIZON_DAYS + 16} days of events"
+        )
+    examples = make_examples(dataset, cuts)
+    split = split_examples(examples, seed=seed, horizon_days=ATTRITION_HORIZON_DAYS)
+    context = {
+        "seed": seed,
+        "data.learners": len(dataset.learners),
+        "data.events": len(dataset.events),
+        "data.cutoffs": len(cuts),
+        "split.first_future_cutoff": str(split.valid["as_of"].min()),
+    }
+    fingerprint = dataset.fingerprint()
+    return [_train(target, split, seed, fingerprint, context) for target in TARGETS]
+
+
+def train_and_register(
+    dataset: Dataset, *, tracking_uri: str, alias: str = "champion", seed: int = 7
+) -> dict[str, str]:
+    """Train both models and register them; returns {registered model name: version}."""
+    from ml.registry import register_models
+
+    models = train_models(dataset, seed=seed)
+    return register_models(models, tracking_uri=tracking_uri, alias=alias)
+
+
+def ensure_champions(
+    *, tracking_uri: str, n_learners: int = 1500, days: int = 90, seed: int = 7
+) -> dict[str, str]:
+    """Return the champion versions, first training them on a synthetic world if missing."""
+    from ml.registry import CHAMPION, versions_by_alias
+    from ml.synth import generate
+
+    existing = versions_by_alias(tracking_uri=tracking_uri, alias=CHAMPION)
+    if existing is not None:
+        return existing
+    log.info("no champion models at %s: training on a synthetic world", tracking_uri)
+    dataset = generate(n_learners=n_learners, days=days, seed=seed)
+    return train_and_register(dataset, tracking_uri=tracking_uri, alias=CHAMPION, seed=seed)
+
+
+def _train(
+    target: str, split: Split, seed: int, fingerprint: str, context: dict[str, object]
+) -> TrainedModel:
+    parts = {
+        name: frame[frame[target].notna()]
+        for name, frame in (("train", split.train), ("valid", split.valid), ("test", split.test))
+    }
+    positives = int(parts["train"][target].sum())
+    if positives < MIN_TRAIN_POSITIVES or parts["valid"].empty or parts["test"].empty:
+        raise ValueError(
+            f"not enough data to train the {target} model: {positives} positive training rows, "
+            f"{len(parts['valid'])} validation and {len(parts['test'])} test rows; "
+            "use more learners or more days"
+        )
+    x = {name: frame[FEATURE_NAMES] for name, frame in parts.items()}
+    y = {name: frame[target].to_numpy(np.float64) for name, frame in parts.items()}
+    params = {**PARAMS, "seed": seed}
+    train_set = lgb.Dataset(
+        x["train"], y["train"], categorical_feature=CATEGORICAL_FEATURES, params=params
+    )
+    valid_set = lgb.Dataset(x["valid"], y["valid"], reference=train_set, params=params)
+    booster = lgb.train(
+        params,
+        train_set,
+        num_boost_round=MAX_ROUNDS,
+        valid_sets=[valid_set],
+        valid_names=["valid"],
+        callbacks=[lgb.early_stopping(EARLY_STOPPING_ROUNDS, verbose=False)],
+    )
+    scores = {name: booster.predict(x[name]) for name in ("valid", "test")}
+    metrics = {"best_iteration": float(booster.best_iteration)}
+    for name in ("train", "valid", "test"):
+        metrics[f"{name}_rows"] = float(len(y[name]))
+    for name in ("valid", "test"):
+        for metric, value in binary_metrics(y[name], scores[name]).items():
+            metrics[f"{name}_{metric}"] = value
+    bands = band_thresholds(y["valid"], scores["valid"])
+    log.info("trained %s: test ROC-AUC %.3f", target, metrics["test_roc_auc"])
+    return TrainedModel(
+        target=target,
+        booster=booster,
+        metrics=metrics,
+        bands=bands,
+        params={**params, **context, "target": target},  # type: ignore[dict-item]
+        fingerprint=fingerprint,
+        input_example=x["test"].head(5),
+    )
