@@ -29,7 +29,9 @@ def connect(url: str) -> Any:
         from pymongo import AsyncMongoClient
 
         return AsyncMongoClient(url, tz_aware=True)
-    raise ValueError(f"LEARNPULSE_MONGO_URL must start with mongodb://, mongodb+srv:// or memory://, got {url!r}")
+    raise ValueError(
+        f"LEARNPULSE_MONGO_URL must start with mongodb://, mongodb+srv:// or memory://, got {url!r}"
+    )
 
 
 async def close(client: Any) -> None:
