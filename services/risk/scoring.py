@@ -4,7 +4,7 @@ used (`ml.features`) → probabilities, bands and LightGBM's own per-feature con
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 import numpy as np
@@ -12,12 +12,12 @@ import pandas as pd
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from learnpulse.risk.v1 import risk_pb2
-from ml.dataset import conform_events, conform_learners
 from ml.features import CATEGORICAL_FEATURES, FEATURE_LABELS, build_features
 from services.risk.models import LoadedModel, ModelMeta, ModelSet
 
 DEFAULT_FACTORS = 5
 QUIZ_VERBS = frozenset({"answered", "passed", "failed"})
+_NAT = np.iinfo(np.int64).min  # how numpy stores NaT
 RAISES, LOWERS = risk_pb2.Factor.DIRECTION_RAISES, risk_pb2.Factor.DIRECTION_LOWERS
 
 
@@ -49,29 +49,33 @@ def score_trajectories(
 
 
 def to_frames(trajectories: Sequence[risk_pb2.Trajectory]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The canonical `learners` and `events` tables (ml.dataset dtypes) for these trajectories."""
+    """The canonical `learners` and `events` tables (ml.dataset columns and dtypes).
+
+    Built column by column in the final dtypes: `ml.dataset.conform_*` would cast the same
+    tables again, at more cost than the features themselves for a single learner.
+    """
     profiles = [t.profile for t in trajectories]
     learners = pd.DataFrame(
         {
-            "learner_id": [p.learner_id for p in profiles],
-            "tenant_id": [p.tenant_id for p in profiles],
-            "role": [p.role for p in profiles],
-            "department": [p.department for p in profiles],
-            "shift": [p.shift for p in profiles],
-            "location": [p.location for p in profiles],
-            "manager_id": [p.manager_id for p in profiles],
+            "learner_id": _text(p.learner_id for p in profiles),
+            "tenant_id": _text(p.tenant_id for p in profiles),
+            "role": _text(p.role for p in profiles),
+            "department": _text(p.department for p in profiles),
+            "shift": _text(p.shift for p in profiles),
+            "location": _text(p.location for p in profiles),
+            "manager_id": _text(p.manager_id for p in profiles),
             "hire_date": _utc([p.hire_date for p in profiles]),
-            "left_at": pd.Series(pd.NaT, index=range(len(profiles)), dtype="datetime64[us, UTC]"),
+            "left_at": _utc([None] * len(profiles)),
         }
     )
     rows = [(t.profile.learner_id, e) for t in trajectories for e in t.events]
     events = pd.DataFrame(
         {
-            "learner_id": [lid for lid, _ in rows],
+            "learner_id": _text(lid for lid, _ in rows),
             "ts": _utc([e.ts for _, e in rows]),
-            "verb": [e.verb for _, e in rows],
-            "course_id": [e.course_id for _, e in rows],
-            "unit_id": [e.unit_id for _, e in rows],
+            "verb": _text(e.verb for _, e in rows),
+            "course_id": _text(e.course_id for _, e in rows),
+            "unit_id": _text(e.unit_id for _, e in rows),
             "duration_s": np.array([e.duration_s for _, e in rows], dtype=np.float64),
             # proto3 cannot tell "no score" from 0; the canonical table says NaN off quizzes
             "score": np.array(
@@ -79,10 +83,10 @@ def to_frames(trajectories: Sequence[risk_pb2.Trajectory]) -> tuple[pd.DataFrame
             ),
             "success": np.array([e.success for _, e in rows], dtype=bool),
             "attempt": np.array([e.attempt for _, e in rows], dtype=np.int64),
-            "response": [e.response for _, e in rows],
+            "response": _text(e.response for _, e in rows),
         }
     )
-    return conform_learners(learners), conform_events(events)
+    return learners, events
 
 
 def categories(learners: pd.DataFrame) -> list[dict[str, str]]:
@@ -110,14 +114,15 @@ def estimate(
     """Probabilities (and optionally top factors) of one model for every row of `features`;
     `shown` gives per row the text to show instead of a number (see `categories`)."""
     meta = model.meta
-    x = features[list(meta.features)]
-    probabilities = np.asarray(model.booster.predict(x), dtype=np.float64)
+    # A float matrix in the model's column order: build_features returns floats only, and
+    # LightGBM's pandas path costs ten times the prediction itself for one row.
+    values = features[list(meta.features)].to_numpy(dtype=np.float64, na_value=np.nan)
+    probabilities = np.asarray(model.booster.predict(values), dtype=np.float64)
     contributions = (
-        np.asarray(model.booster.predict(x, pred_contrib=True), dtype=np.float64)
+        np.asarray(model.booster.predict(values, pred_contrib=True), dtype=np.float64)
         if explain
         else None
     )
-    values = x.to_numpy(dtype=np.float64, na_value=np.nan)
     ref = model_ref(meta)
     out = []
     for row, p in enumerate(probabilities):
@@ -190,9 +195,14 @@ def model_ref(meta: ModelMeta) -> risk_pb2.ModelRef:
     return risk_pb2.ModelRef(name=meta.name, version=meta.version, alias=meta.alias)
 
 
-def _utc(stamps: Sequence[Timestamp]) -> pd.Series:
+def _text(values: Iterable[str]) -> pd.api.extensions.ExtensionArray:
+    return pd.array(list(values), dtype="str")
+
+
+def _utc(stamps: Sequence[Timestamp | None]) -> pd.DatetimeIndex:
+    """UTC datetimes with microsecond resolution, as ml.dataset has them; None becomes NaT."""
     micros = np.array(
-        [ts.seconds * 1_000_000 + ts.nanos // 1_000 for ts in stamps],
+        [_NAT if ts is None else ts.seconds * 1_000_000 + ts.nanos // 1_000 for ts in stamps],
         dtype=np.int64,
     )
-    return pd.Series(pd.to_datetime(micros, unit="us", utc=True))
+    return pd.DatetimeIndex(micros.view("datetime64[us]")).tz_localize("UTC")

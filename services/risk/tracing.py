@@ -15,7 +15,7 @@ import grpc
 REQUEST_ID_HEADER = "x-request-id"
 RISK_SERVICE_PREFIX = "/learnpulse.risk.v1.RiskService/"
 
-request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 log = logging.getLogger("services.risk.access")
 
 
@@ -23,8 +23,9 @@ class RequestIdFilter(logging.Filter):
     """Stamps records with the current call's request id (threads inherit it via to_thread)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not hasattr(record, "request_id"):
-            record.request_id = request_id.get()
+        current = request_id.get()
+        if current is not None and not hasattr(record, "request_id"):
+            record.request_id = current
         return True
 
 
@@ -79,7 +80,7 @@ class RequestIdInterceptor(grpc.aio.ServerInterceptor):
         return handler
 
 
-def _begin(rid: str) -> contextvars.Token[str]:
+def _begin(rid: str) -> contextvars.Token[str | None]:
     return request_id.set(rid)
 
 

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -32,13 +33,14 @@ AS_OF = datetime(2026, 11, 30, tzinfo=UTC)
 INTERNAL_SECRET = "unit-test-internal-secret"
 
 
-def train_booster(seed: int = 0, features: list[str] | None = None) -> lgb.Booster:
+@cache  # Boosters are only read; training each once keeps the suite quick on a busy machine
+def train_booster(seed: int = 0) -> lgb.Booster:
     """A small binary Booster on random values of the real feature columns."""
-    names = features or list(FEATURE_NAMES)
+    names = list(FEATURE_NAMES)
     rng = np.random.default_rng(seed)
     x = pd.DataFrame(rng.normal(size=(400, len(names))) * 10, columns=names)
     y = (x.iloc[:, 0] + rng.normal(size=400) * 5 > 0).astype(int)
-    params = {"objective": "binary", "num_leaves": 7, "verbose": -1, "seed": seed}
+    params = {"objective": "binary", "num_leaves": 7, "verbose": -1, "seed": seed, "num_threads": 1}
     return lgb.train(params, lgb.Dataset(x, y), num_boost_round=10)
 
 
