@@ -1,0 +1,236 @@
+"""The risk service against a real MLflow server: it serves the trained champions (with the
+same features and probabilities as offline), follows a promotion while running, and after a
+restart without MLflow serves the disk cache and says so."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import grpc
+import numpy as np
+import pandas as pd
+import pytest
+from google.protobuf.timestamp_pb2 import Timestamp
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from mlflow import MlflowClient
+
+from learnpulse.risk.v1 import risk_pb2, risk_pb2_grpc
+from ml.dataset import Dataset
+from ml.features import build_features
+from ml.synth import generate
+from ml.training import ensure_champions
+from services.risk.registry import MlflowBackend, ModelRegistry
+from services.risk.server import create_server
+from services.risk.settings import RiskSettings
+
+ATTRITION, STALL = "learnpulse-attrition", "learnpulse-stall"
+KEY = (("x-api-key", "it-key"),)
+LOOKBACK = pd.Timedelta(days=28)  # ml.features only reads the last 28 days
+
+
+@pytest.fixture(scope="module")
+def champions(mlflow_server: str) -> dict[str, str]:
+    return ensure_champions(tracking_uri=mlflow_server)
+
+
+@pytest.fixture(scope="module")
+def world() -> Dataset:
+    return generate(n_learners=40, days=60, seed=11)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def settings_for(tracking_uri: str, cache: Path, **overrides: object) -> RiskSettings:
+    fields: dict[str, object] = {
+        "state_dir": cache.parent,
+        "model_cache_dir": cache,
+        "mlflow_uri": tracking_uri,
+        "risk_port": free_port(),
+        "api_keys": "it-key:demo",
+        "internal_secret": "integration",
+        "reload_interval_s": 0.3,
+        "mlflow_timeout_s": 1.0,
+    }
+    return RiskSettings(**(fields | overrides))  # type: ignore[arg-type]
+
+
+@asynccontextmanager
+async def risk_service(settings: RiskSettings) -> AsyncIterator[risk_pb2_grpc.RiskServiceStub]:
+    """What `serve` composes, started and stopped around one test."""
+    registry = ModelRegistry.from_settings(settings)
+    server = create_server(settings, registry=registry)
+    await server.start()
+    channel = grpc.aio.insecure_channel(settings.risk_target)
+    try:
+        await registry.start()
+        yield risk_pb2_grpc.RiskServiceStub(channel)
+    finally:
+        await channel.close()
+        await registry.stop()
+        await server.stop(None)
+
+
+def stamp(moment: pd.Timestamp) -> Timestamp:
+    out = Timestamp()
+    out.FromDatetime(moment.to_pydatetime())
+    return out
+
+
+def request_for(
+    world: Dataset, as_of: pd.Timestamp, n: int = 10
+) -> risk_pb2.ScoreTrajectoriesRequest:
+    """The last four weeks of `n` learners, as the progress service would send them."""
+    events = world.events[(world.events["ts"] < as_of) & (world.events["ts"] >= as_of - LOOKBACK)]
+    request = risk_pb2.ScoreTrajectoriesRequest(as_of=stamp(as_of), explain=True)
+    for learner in world.learners.head(n).itertuples():
+        trajectory = request.trajectories.add()
+        trajectory.profile.CopyFrom(
+            risk_pb2.LearnerProfile(
+                learner_id=learner.learner_id,
+                tenant_id=learner.tenant_id,
+                role=learner.role,
+                department=learner.department,
+                shift=learner.shift,
+                location=learner.location,
+                manager_id=learner.manager_id,
+                hire_date=stamp(learner.hire_date),
+            )
+        )
+        for e in events[events["learner_id"] == learner.learner_id].itertuples():
+            trajectory.events.add(
+                ts=stamp(e.ts),
+                verb=e.verb,
+                course_id=e.course_id,
+                unit_id=e.unit_id,
+                duration_s=e.duration_s,
+                score=0.0 if np.isnan(e.score) else e.score,
+                success=e.success,
+                attempt=e.attempt,
+                response=e.response,
+            )
+    return request
+
+
+async def wait_for_version(
+    stub: risk_pb2_grpc.RiskServiceStub, name: str, version: str, timeout_s: float = 15.0
+) -> risk_pb2.ModelInfo:
+    for _ in range(int(timeout_s / 0.1)):
+        info = await stub.GetModelInfo(risk_pb2.GetModelInfoRequest(), metadata=KEY)
+        served = {m.model.name: m for m in info.models}
+        if name in served and served[name].model.version == version:
+            return served[name]
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{name} v{version} was not picked up within {timeout_s} s")
+
+
+async def test_serves_the_champions_with_offline_probabilities(
+    mlflow_server: str, champions: dict[str, str], world: Dataset, tmp_path: Path
+) -> None:
+    as_of = world.events["ts"].max().floor("D")
+    request = request_for(world, as_of)
+
+    async with risk_service(settings_for(mlflow_server, tmp_path / "models")) as stub:
+        response = await stub.ScoreTrajectories(request, metadata=KEY)
+        info = await stub.GetModelInfo(risk_pb2.GetModelInfoRequest(), metadata=KEY)
+
+    first = response.scores[0].attrition
+    assert (first.model.name, first.model.version, first.model.alias) == (
+        ATTRITION,
+        champions[ATTRITION],
+        "champion",
+    )
+    assert response.scores[0].stall.model.version == champions[STALL]
+    assert {m.model.name: m.from_cache for m in info.models} == {ATTRITION: False, STALL: False}
+    assert all(m.band_medium_threshold <= m.band_high_threshold for m in info.models)
+
+    # The same champion, loaded the way a data scientist would, scores the same numbers.
+    backend = MlflowBackend(mlflow_server)
+    meta = backend.resolve(ATTRITION, "champion")
+    backend.download(meta, tmp_path / "offline")
+    booster = backend.load(tmp_path / "offline")
+    features = build_features(world.learners.head(10), world.events, as_of)
+    offline = booster.predict(features[list(meta.features)])
+    served = [s.attrition.probability for s in response.scores]
+    np.testing.assert_allclose(served, offline, rtol=1e-9, atol=1e-12)
+
+
+@pytest.fixture
+def promoted(mlflow_server: str, champions: dict[str, str]) -> Iterator[str]:
+    """A second registered version of the attrition model, made champion; undone afterwards."""
+    client = MlflowClient(tracking_uri=mlflow_server, registry_uri=mlflow_server)
+    current = client.get_model_version(ATTRITION, champions[ATTRITION])
+    copy = client.create_model_version(
+        ATTRITION,
+        source=current.source,
+        run_id=current.run_id,
+        tags=current.tags,
+        # MLflow 3 keeps the files on a logged model, `models:/<model_id>`, and wants its id
+        model_id=current.model_id or current.source.removeprefix("models:/"),
+    )
+    client.set_registered_model_alias(ATTRITION, "champion", copy.version)
+    try:
+        yield str(copy.version)
+    finally:
+        client.set_registered_model_alias(ATTRITION, "champion", champions[ATTRITION])
+        client.delete_model_version(ATTRITION, copy.version)
+
+
+async def test_a_promotion_is_picked_up_while_serving(
+    mlflow_server: str,
+    champions: dict[str, str],
+    world: Dataset,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+) -> None:
+    scoring = request_for(world, world.events["ts"].max().floor("D"), n=3)
+    async with risk_service(settings_for(mlflow_server, tmp_path / "models")) as stub:
+        before = await stub.ScoreTrajectories(scoring, metadata=KEY)
+        assert before.scores[0].attrition.model.version == champions[ATTRITION]
+
+        version = request.getfixturevalue("promoted")
+        await wait_for_version(stub, ATTRITION, version)
+
+        after = await stub.ScoreTrajectories(scoring, metadata=KEY)
+        assert after.scores[0].attrition.model.version == version
+        assert after.scores[0].stall.model.version == champions[STALL]  # untouched
+
+
+async def test_a_restart_without_mlflow_serves_the_disk_cache(
+    mlflow_server: str,
+    champions: dict[str, str],
+    world: Dataset,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    cache = tmp_path / "models"
+    async with risk_service(settings_for(mlflow_server, cache)) as stub:
+        await wait_for_version(stub, ATTRITION, champions[ATTRITION])
+
+    unreachable = f"http://127.0.0.1:{free_port()}"
+    settings = settings_for(unreachable, cache)
+    async with risk_service(settings) as stub:
+        info = await stub.GetModelInfo(risk_pb2.GetModelInfoRequest(), metadata=KEY)
+        scored = await stub.ScoreTrajectories(
+            request_for(world, world.events["ts"].max().floor("D"), n=2), metadata=KEY
+        )
+        async with grpc.aio.insecure_channel(settings.risk_target) as channel:
+            health = await health_pb2_grpc.HealthStub(channel).Check(
+                health_pb2.HealthCheckRequest(service="learnpulse.risk.v1.RiskService")
+            )
+
+    assert {m.model.name: (m.model.version, m.from_cache) for m in info.models} == {
+        ATTRITION: (champions[ATTRITION], True),
+        STALL: (champions[STALL], True),
+    }
+    assert scored.scores[0].attrition.model.version == champions[ATTRITION]
+    assert health.status == health_pb2.HealthCheckResponse.SERVING
+    said = [r for r in caplog.records if r.getMessage() == "serving models from the disk cache"]
+    assert said and said[0].__dict__["from_cache"] is True
