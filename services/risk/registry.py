@@ -212,7 +212,8 @@ class ModelRegistry:
             try:
                 await self.refresh()
             except Exception as exc:  # keep serving what we have; try again next round
-                log.warning("model reload failed", extra={"error": str(exc)})
+                expected = isinstance(exc, RegistryUnavailable)  # else a bug: keep the trace
+                log.warning("model reload failed", extra={"error": str(exc)}, exc_info=not expected)
 
     async def _swap(self, fresh: ModelSet) -> None:
         before = self._current.describe() if self._current else None

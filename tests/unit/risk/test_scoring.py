@@ -127,3 +127,14 @@ def test_proto_trajectories_become_canonical_tables() -> None:
     assert events["score"].isna().sum() == sum(
         e.verb not in scoring.QUIZ_VERBS for e in trajectory.events
     )
+
+
+def test_categorical_factors_show_the_category_not_its_code() -> None:
+    learners, _ = scoring.to_frames([make_trajectory(role="agent", shift="")])
+    shown = scoring.categories(learners)[0]
+    assert shown == {"role_code": "agent", "department_code": "support", "shift_code": "unknown"}
+
+    factors = scoring.top_factors(
+        np.array([0.4]), np.array([517.0]), ("role_code",), 1, {"role_code": "Role"}, shown
+    )
+    assert factors[0].label == "Role: agent"
