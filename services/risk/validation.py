@@ -16,6 +16,7 @@ Violation = tuple[str, str]  # (field path, what is wrong)
 MAX_REPORTED = 100  # keep the error small; the first hundred are plenty to act on
 _EARLIEST = -2_208_988_800  # 1900-01-01: older dates are typos, and pandas cannot hold all
 _LATEST = 7_258_118_400  # 2200-01-01
+_VERBS = frozenset(VERBS)
 
 
 def violations(request: risk_pb2.ScoreTrajectoriesRequest) -> list[Violation]:
@@ -29,8 +30,9 @@ def violations(request: risk_pb2.ScoreTrajectoriesRequest) -> list[Violation]:
     for i, trajectory in enumerate(request.trajectories):
         where = f"trajectories[{i}]"
         found.extend(_profile(f"{where}.profile", trajectory, i, first_seen))
-        for j, event in enumerate(trajectory.events):
-            found.extend(_event(f"{where}.events[{j}]", event))
+        for j, event in enumerate(list(trajectory.events)):
+            if not _plausible(event):  # the cheap check first: paths are built only for errors
+                found.extend(_event(f"{where}.events[{j}]", event))
         if len(found) >= MAX_REPORTED:
             break
     return found[:MAX_REPORTED]
@@ -66,6 +68,20 @@ def _profile(
     else:
         found.extend(_timestamp(f"{where}.hire_date", profile.hire_date))
     return found
+
+
+def _plausible(event: risk_pb2.LearningEvent) -> bool:
+    """True when `_event` would find nothing; about ten times cheaper."""
+    ts = event.ts
+    return (
+        event.verb in _VERBS
+        and 0.0 <= event.duration_s < math.inf  # also rejects NaN
+        and 0.0 <= event.score <= 1.0
+        and event.attempt >= 0
+        and _EARLIEST <= ts.seconds < _LATEST
+        and 0 <= ts.nanos < 1_000_000_000
+        and event.HasField("ts")
+    )
 
 
 def _event(
