@@ -53,8 +53,6 @@ def register_models(
         for model in models:
             name = MODEL_NAMES[model.target]
             version = _log_and_register(model, name)
-            for key, value in version_tags(model).items():
-                client.set_model_version_tag(name, version, key, value)
             client.update_registered_model(name, description=DESCRIPTIONS[model.target])
             client.set_registered_model_alias(name, alias, version)
             log.info("registered %s version %s as @%s", name, version, alias)
@@ -103,7 +101,6 @@ def _log_and_register(model: TrainedModel, name: str) -> str:
         info = mlflow.lightgbm.log_model(
             model.booster,
             name=model.target,
-            registered_model_name=name,
             signature=signature,
             input_example=example,
             # Inferred requirements pick up whatever the current venv holds; be explicit.
@@ -114,9 +111,9 @@ def _log_and_register(model: TrainedModel, name: str) -> str:
                 f"pandas=={pd.__version__}",
             ],
         )
-    if info.registered_model_version is None:
-        raise RuntimeError(f"MLflow did not register a version of {name}")
-    return str(info.registered_model_version)
+    # Tags go in with the version itself: no reader ever sees a version without them.
+    version = mlflow.register_model(info.model_uri, name, tags=version_tags(model))
+    return str(version.version)
 
 
 @contextmanager
