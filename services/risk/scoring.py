@@ -34,7 +34,7 @@ def score_trajectories(
         return []
     learners, events = to_frames(trajectories)
     # build_features reads only events before `as_of`: the proto's "later events are
-    # ignored" holds without filtering here (tested in test_scoring.py).
+    # ignored" holds without filtering here (tests/unit/risk/test_risk_scoring.py).
     features = build_features(learners, events, pd.Timestamp(as_of))
     ids = pd.Index(learners["learner_id"])
     if not features.index.equals(ids):  # request order, whatever order the builder chose
