@@ -202,8 +202,11 @@ class _Window:
         day_back = np.ceil(self.age_d).astype(np.int64) - 1
         pairs = np.unique(self.who * LOOKBACK_DAYS + day_back)
         who, day = pairs // LOOKBACK_DAYS, pairs % LOOKBACK_DAYS
-        counts = (np.bincount(who[day < k], minlength=n).astype(float) for k in (7, 14, 28))
-        return tuple(counts)  # type: ignore[return-value]
+
+        def count(k: int) -> np.ndarray:
+            return np.bincount(who[day < k], minlength=n).astype(float)
+
+        return count(7), count(14), count(28)
 
     def open_unit(self, n: int) -> tuple[np.ndarray, np.ndarray]:
         """Per learner: the code of their latest unit if unfinished (else -1), and when they

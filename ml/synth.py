@@ -7,13 +7,22 @@ Vectorised over learners; the only Python loop is over simulated days.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
 
-from ml.dataset import VERBS, Dataset, conform_events, conform_learners
+from ml.dataset import Dataset, conform_events, conform_learners
+from ml.synth_events import (
+    VERB_CODE,
+    Answers,
+    Columns,
+    TouchPlan,
+    concat,
+    events_frame,
+    rows,
+    unit_events,
+)
 from ml.world import SHIFT_START_HOUR, Catalog, Roster, make_catalog, make_roster
 
 DEFAULT_START = datetime(2026, 1, 5, tzinfo=UTC)  # a Monday, so weekdays line up
@@ -22,9 +31,6 @@ DAY_US = 24 * HOUR_US
 MAX_UNITS_PER_DAY = 5
 TRUTH_HORIZON_DAYS = 14
 P_RESOLVE = 0.02  # daily chance that whatever pushes a learner to leave goes away
-OPTIONS = np.array(["", "a", "b", "c", "d"], dtype=object)
-_V = {verb: code for code, verb in enumerate(VERBS)}
-_Columns = dict[str, np.ndarray]
 
 
 def generate(
@@ -83,7 +89,7 @@ class _World:
         self.hazard = np.zeros((days, n))
         self.p_trigger = _sigmoid(roster.trigger_logit)
 
-    def step(self, day: int) -> _Columns:
+    def step(self, day: int) -> Columns:
         """Advance hidden state one day, emit that day's events, then let some learners leave."""
         rng, n = self.rng, len(self.intent)
         started = ~self.triggered & (rng.random(n) < self.p_trigger)
@@ -110,7 +116,7 @@ class _World:
         self.employed &= ~leaves
         return events
 
-    def _activity(self, day: int, who: np.ndarray, engaged: np.ndarray) -> _Columns:
+    def _activity(self, day: int, who: np.ndarray, engaged: np.ndarray) -> Columns:
         rng, cat, m = self.rng, self.catalog, len(who)
         shift_hour = SHIFT_START_HOUR[self.roster.shift[who]]
         # Learners on their way out log in at more erratic hours.
@@ -164,7 +170,7 @@ class _World:
         busy_s = np.where(quiz, quiz_s.reshape(k, m), dwell + replay_s)
         gaps = busy_s + rng.uniform(10.0, 60.0, (k, m))
         offset_s = 60.0 + np.vstack([np.zeros((1, m)), np.cumsum(gaps, axis=0)[:-1]])
-        plan = _Plan(
+        plan = TouchPlan(
             learner=np.broadcast_to(who, (k, m)).ravel(),
             touched=touched.ravel(),
             unit=unit.ravel(),
@@ -177,34 +183,17 @@ class _World:
             attempt=attempt.ravel(),
             score=np.where(quiz.ravel(), frac, np.nan),
         )
-        logins = _rows(learner=who[login_of], ts=login_ts, verb=_V["login"])
-        answers = _Answers(of=q_of, correct=correct, seconds=answer_s)
-        return _concat([logins, *_unit_events(plan, answers, self.catalog.correct_option, rng)])
+        logins = rows(learner=who[login_of], ts=login_ts, verb=VERB_CODE["login"])
+        answers = Answers(of=q_of, correct=correct, seconds=answer_s)
+        return concat([logins, *unit_events(plan, answers, self.catalog.correct_option, rng)])
 
-    def dataset(self, chunks: list[_Columns]) -> Dataset:
-        cols = _concat(chunks)
-        order = np.lexsort((cols["learner"], cols["ts"]))
-        cols = {name: values[order] for name, values in cols.items()}
+    def dataset(self, chunks: list[Columns]) -> Dataset:
         learners = self.roster.learners.copy()
         ids = learners["learner_id"].to_numpy(dtype=object)
         gone = self.left_day >= 0
         left_us = self.origin_us + (self.left_day + 1) * DAY_US + 12 * HOUR_US
         learners["left_at"] = pd.to_datetime(np.where(gone, left_us, np.nan), unit="us", utc=True)
-        blank = np.array([""], dtype=object)
-        events = pd.DataFrame(
-            {
-                "learner_id": ids[cols["learner"]],
-                "ts": pd.to_datetime(cols["ts"], unit="us", utc=True),
-                "verb": np.array(VERBS, dtype=object)[cols["verb"]],
-                "course_id": np.concatenate([blank, self.catalog.course_ids])[cols["unit"] + 1],
-                "unit_id": np.concatenate([blank, self.catalog.unit_ids])[cols["unit"] + 1],
-                "duration_s": np.round(cols["duration"], 1),
-                "score": cols["score"],
-                "success": cols["success"],
-                "attempt": cols["attempt"],
-                "response": OPTIONS[cols["response"] + 1],
-            }
-        )
+        events = events_frame(concat(chunks), ids, self.catalog)
         return Dataset(conform_learners(learners), conform_events(events), self._truth(ids))
 
     def _truth(self, ids: np.ndarray) -> pd.DataFrame:
@@ -224,134 +213,6 @@ class _World:
         if not rows:
             return pd.DataFrame({"learner_id": [], "day": [], "p_leave_14d": []})
         return pd.concat(rows, ignore_index=True)
-
-
-@dataclass(frozen=True)
-class _Plan:
-    """Candidate unit touches of one day, flattened from [slot, learner]."""
-
-    learner: np.ndarray
-    touched: np.ndarray
-    unit: np.ndarray
-    quiz: np.ndarray
-    start: np.ndarray
-    dwell: np.ndarray
-    replay_s: np.ndarray
-    busy_s: np.ndarray
-    completed: np.ndarray
-    attempt: np.ndarray
-    score: np.ndarray
-
-
-@dataclass(frozen=True)
-class _Answers:
-    """Quiz answers of every candidate quiz touch; `of` indexes the candidate."""
-
-    of: np.ndarray
-    correct: np.ndarray
-    seconds: np.ndarray
-
-
-def _unit_events(
-    plan: _Plan, answers: _Answers, correct_option: np.ndarray, rng: np.random.Generator
-) -> list[_Columns]:
-    """Expand the touched candidates into launched/progressed/replayed/answered/... rows."""
-    t = plan.touched
-    lesson, quiz = t & ~plan.quiz, t & plan.quiz
-    replayed = lesson & (plan.replay_s > 0)
-    done = t & plan.completed
-
-    def rows(mask: np.ndarray, verb: str, ts: np.ndarray, **extra: np.ndarray) -> _Columns:
-        picked = {name: value[mask] for name, value in extra.items()}
-        return _rows(
-            learner=plan.learner[mask],
-            ts=ts[mask],
-            verb=_V[verb],
-            unit=plan.unit[mask],
-            attempt=plan.attempt[mask],
-            **picked,
-        )
-
-    us = 1_000_000
-    progressed_at = plan.start + (plan.dwell * us).astype(np.int64)
-    # Results come half a second after the last answer, completion half a second later.
-    quiz_done_at = plan.start + (plan.busy_s * us).astype(np.int64) + us // 2
-    out = [
-        rows(t, "launched", plan.start),
-        rows(lesson, "progressed", progressed_at, duration=plan.dwell),
-        rows(replayed, "replayed", quiz_done_at, duration=plan.replay_s),
-        rows(
-            quiz & plan.completed,
-            "passed",
-            quiz_done_at,
-            duration=plan.busy_s,
-            score=plan.score,
-            success=np.ones_like(t),
-        ),
-        rows(
-            quiz & ~plan.completed, "failed", quiz_done_at, duration=plan.busy_s, score=plan.score
-        ),
-        rows(
-            done,
-            "completed",
-            quiz_done_at + us,
-            duration=plan.busy_s,
-            score=plan.score,
-            success=np.ones_like(t),
-        ),
-    ]
-    # Answers: timestamped one after another inside their quiz touch.
-    keep = t[answers.of]
-    of, correct, seconds = answers.of[keep], answers.correct[keep], answers.seconds[keep]
-    first = np.r_[True, of[1:] != of[:-1]]
-    elapsed = np.cumsum(seconds)
-    elapsed -= np.maximum.accumulate(np.where(first, elapsed - seconds, 0.0))
-    right = correct_option[plan.unit[of]]
-    wrong = (right + rng.integers(1, 4, size=len(of))) % 4
-    out.append(
-        _rows(
-            learner=plan.learner[of],
-            ts=plan.start[of] + (elapsed * us).astype(np.int64),
-            verb=_V["answered"],
-            unit=plan.unit[of],
-            duration=seconds,
-            score=correct.astype(np.float64),
-            success=correct,
-            attempt=plan.attempt[of],
-            response=np.where(correct, right, wrong),
-        )
-    )
-    return out
-
-
-def _rows(
-    *,
-    learner: np.ndarray,
-    ts: np.ndarray,
-    verb: int,
-    unit: np.ndarray | int = -1,
-    duration: np.ndarray | float = 0.0,
-    score: np.ndarray | float = np.nan,
-    success: np.ndarray | bool = False,
-    attempt: np.ndarray | int = 0,
-    response: np.ndarray | int = -1,
-) -> _Columns:
-    n = len(learner)
-    return {
-        "learner": np.asarray(learner, dtype=np.int64),
-        "ts": np.asarray(ts, dtype=np.int64),
-        "verb": np.full(n, verb, dtype=np.int8),
-        "unit": np.broadcast_to(np.asarray(unit, dtype=np.int64), (n,)),
-        "duration": np.broadcast_to(np.asarray(duration, dtype=np.float64), (n,)),
-        "score": np.broadcast_to(np.asarray(score, dtype=np.float64), (n,)),
-        "success": np.broadcast_to(np.asarray(success, dtype=bool), (n,)),
-        "attempt": np.broadcast_to(np.asarray(attempt, dtype=np.int64), (n,)),
-        "response": np.broadcast_to(np.asarray(response, dtype=np.int64), (n,)),
-    }
-
-
-def _concat(parts: list[_Columns]) -> _Columns:
-    return {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
 
 
 def _sigmoid(x: np.ndarray | float) -> np.ndarray:

@@ -17,7 +17,8 @@ from ml.evaluation import Bands, Split, band_thresholds, binary_metrics, split_e
 from ml.features import CATEGORICAL_FEATURES, FEATURE_NAMES, LOOKBACK_DAYS
 from ml.labels import ATTRITION_HORIZON_DAYS, TARGETS, cutoffs, make_examples
 
-PARAMS: dict[str, str | int | float | bool] = {
+Param = str | int | float | bool
+PARAMS: dict[str, Param] = {
     "objective": "binary",
     "metric": "binary_logloss",
     "learning_rate": 0.03,
@@ -51,7 +52,7 @@ class TrainedModel:
     booster: lgb.Booster
     metrics: dict[str, float]
     bands: Bands
-    params: dict[str, str | int | float | bool]
+    params: dict[str, Param]
     fingerprint: str
     input_example: pd.DataFrame
     features: list[str] = field(default_factory=lambda: list(FEATURE_NAMES))
@@ -69,7 +70,7 @@ def train_models(dataset: Dataset, *, seed: int = 7) -> list[TrainedModel]:
         )
     examples = make_examples(dataset, cuts)
     split = split_examples(examples, seed=seed, horizon_days=ATTRITION_HORIZON_DAYS)
-    context = {
+    context: dict[str, Param] = {
         "seed": seed,
         "data.learners": len(dataset.learners),
         "data.events": len(dataset.events),
@@ -106,7 +107,7 @@ def ensure_champions(
 
 
 def _train(
-    target: str, split: Split, seed: int, fingerprint: str, context: dict[str, object]
+    target: str, split: Split, seed: int, fingerprint: str, context: dict[str, Param]
 ) -> TrainedModel:
     parts = {
         name: frame[frame[target].notna()]
@@ -134,7 +135,7 @@ def _train(
         valid_names=["valid"],
         callbacks=[lgb.early_stopping(EARLY_STOPPING_ROUNDS, verbose=False)],
     )
-    scores = {name: booster.predict(x[name]) for name in ("valid", "test")}
+    scores = {name: np.asarray(booster.predict(x[name]), np.float64) for name in ("valid", "test")}
     metrics = {"best_iteration": float(booster.best_iteration)}
     for name in ("train", "valid", "test"):
         metrics[f"{name}_rows"] = float(len(y[name]))
@@ -148,7 +149,7 @@ def _train(
         booster=booster,
         metrics=metrics,
         bands=bands,
-        params={**params, **context, "target": target},  # type: ignore[dict-item]
+        params={**params, **context, "target": target},
         fingerprint=fingerprint,
         input_example=x["test"].head(5),
     )
