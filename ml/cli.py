@@ -84,7 +84,8 @@ def train(args: argparse.Namespace) -> int:
         for m in models
     ]
     print(f"registered at {tracking_uri} as @{args.alias}")
-    print(_table(("model", "version", "roc_auc", "pr_auc", "brier", "medium", "high"), rows))
+    header = ("model", "version", "test_roc_auc", "test_pr_auc", "test_brier", "medium", "high")
+    print(_table(header, rows))
     return 0
 
 
