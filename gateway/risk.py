@@ -8,6 +8,7 @@ GraphQL errors on the field, never a failed response.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -64,8 +65,11 @@ _BANDS = {risk_pb2.BAND_LOW: "LOW", risk_pb2.BAND_MEDIUM: "MEDIUM", risk_pb2.BAN
 class RiskSource:
     name = "risk"
 
-    def __init__(self, target: str, *, key: bytes, timeout_s: float = 2.0) -> None:
-        self.target, self.key, self.timeout_s = target, key, timeout_s
+    def __init__(
+        self, target: str, *, key: bytes, timeout_s: float = 2.0, batch_size: int = 500
+    ) -> None:
+        # the risk service refuses batches above its max_batch (1000 by default)
+        self.target, self.key, self.timeout_s, self.batch_size = target, key, timeout_s, batch_size
         self.channel = grpc.aio.insecure_channel(target)
         self.stub = risk_pb2_grpc.RiskServiceStub(self.channel)
 
@@ -122,6 +126,16 @@ class RiskSource:
         if not batch:
             return results
         now = datetime.now(UTC)
+        chunks = [batch[i : i + self.batch_size] for i in range(0, len(batch), self.batch_size)]
+        for chunk in await asyncio.gather(*(self._score(c, now, principal) for c in chunks)):
+            for i, value in chunk:
+                results[i] = value
+        return results
+
+    async def _score(
+        self, batch: list[tuple[int, risk_pb2.Trajectory]], now: datetime, principal: Principal
+    ) -> list[tuple[int, dict[str, Any] | Exception]]:
+        """One `ScoreTrajectories` call; a gRPC failure becomes an error on each learner's field."""
         request = risk_pb2.ScoreTrajectoriesRequest(
             trajectories=[t for _, t in batch], as_of=_ts(now), explain=True, max_factors=5
         )
@@ -130,18 +144,20 @@ class RiskSource:
                 request, metadata=self._metadata(principal), timeout=self.timeout_s
             )
         except grpc.aio.AioRpcError as exc:
-            for i, _ in batch:
-                results[i] = _grpc_error(exc)
-            return results
-        for (i, _), score in zip(batch, response.scores, strict=True):
-            results[i] = {
-                "risk": {
-                    "asOf": now.isoformat(),
-                    "attrition": _estimate(score.attrition),
-                    "stall": _estimate(score.stall),
-                }
-            }
-        return results
+            return [(i, _grpc_error(exc)) for i, _ in batch]
+        return [
+            (
+                i,
+                {
+                    "risk": {
+                        "asOf": now.isoformat(),
+                        "attrition": _estimate(score.attrition),
+                        "stall": _estimate(score.stall),
+                    }
+                },
+            )
+            for (i, _), score in zip(batch, response.scores, strict=True)
+        ]
 
 
 def to_proto(trajectory: dict[str, Any]) -> risk_pb2.Trajectory:
