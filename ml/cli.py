@@ -30,6 +30,11 @@ def add_commands(subparsers: Any) -> None:
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--tracking-uri", help="MLflow tracking URI (default: LEARNPULSE_MLFLOW_URI)")
     p.add_argument("--alias", default="champion", help="alias to point at the new versions")
+    p.add_argument(
+        "--if-missing",
+        action="store_true",
+        help="with --synthetic: do nothing when both models already have a champion",
+    )
     p.set_defaults(func=train)
 
 
@@ -59,6 +64,14 @@ def train(args: argparse.Namespace) -> int:
     from ml.training import train_models
 
     tracking_uri = args.tracking_uri or _default_tracking_uri()
+    if args.if_missing and args.synthetic:
+        from ml.training import ensure_champions
+
+        found = ensure_champions(
+            tracking_uri=tracking_uri, n_learners=args.learners, days=args.days, seed=args.seed
+        )
+        print(f"champions: {found}")
+        return 0
     if args.data is not None:
         try:
             dataset = read_dataset(args.data)
