@@ -45,6 +45,27 @@ def _delegate(module: str, func: str = "main") -> object:
     return run
 
 
+# `learnpulse bench TARGET ...` runs `main(argv) -> int` of the module named here.
+BENCHMARKS = {
+    "features": "ml.bench",
+    "risk": "services.risk.bench",
+    "ingest": "services.progress.bench",
+    "gateway": "gateway.bench",
+}
+
+
+def _bench(args: argparse.Namespace) -> int:
+    import importlib
+
+    try:
+        module = importlib.import_module(BENCHMARKS[args.target])
+    except ModuleNotFoundError as exc:
+        print(f"benchmark {args.target!r} is not available: {exc}", file=sys.stderr)
+        return 2
+    result: int = module.main(list(args.options))
+    return result
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="learnpulse", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -83,6 +104,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=_serve("gateway.main"))
     compose = gw_sub.add_parser("compose", help="print the composed supergraph SDL")
     compose.set_defaults(func=_delegate("gateway.main", "compose_command"))
+
+    bench = sub.add_parser(
+        "bench",
+        help="benchmarks that compare against a named peer in the same run and print JSON",
+        description="learnpulse bench TARGET [--json] [target options]; see the README for keys",
+    )
+    bench.add_argument("target", choices=sorted(BENCHMARKS), help="what to measure")
+    bench.add_argument("options", nargs=argparse.REMAINDER, help="passed to the benchmark")
+    bench.set_defaults(func=_bench)
 
     from ml import cli as ml_cli
 
