@@ -5,14 +5,15 @@ MLFLOW_VENV := .venv-mlflow
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 MLFLOW_STAMP := $(MLFLOW_VENV)/.installed
+NODE_STAMP := node_modules/.installed
 PROTO_OUT := learnpulse/risk/v1/risk_pb2.py
 
-.PHONY: up test lint typecheck unit e2e proto install install-mlflow bench clean
+.PHONY: up test lint typecheck unit e2e proto install install-mlflow node clean
 
 up: install install-mlflow proto ## run the whole stack on embedded defaults
 	$(BIN)/learnpulse up
 
-test: install install-mlflow proto lint ## lint + the whole test suite
+test: install install-mlflow node proto lint ## lint + the whole test suite
 	$(BIN)/pytest -q
 
 lint: install
@@ -43,9 +44,15 @@ $(MLFLOW_STAMP):
 	$(MLFLOW_VENV)/bin/pip install -q 'mlflow==3.17.2'
 	touch $@
 
+# Node tools for tests and benchmarks: a reference federation composer and Hive Gateway.
+node: $(NODE_STAMP)
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 proto: $(PROTO_OUT)
 $(PROTO_OUT): protos/learnpulse/risk/v1/risk.proto $(STAMP)
 	$(BIN)/python -m learnpulse.protogen
 
 clean:
-	rm -rf $(VENV) $(MLFLOW_VENV) .learnpulse
+	rm -rf $(VENV) $(MLFLOW_VENV) .learnpulse node_modules
