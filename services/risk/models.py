@@ -23,6 +23,8 @@ class ModelMeta:
     trained_at: datetime | None = None
     metrics: dict[str, float] = field(default_factory=dict)
     run_id: str = ""
+    # `ml.calibration` spec from the version's `calibration` tag; None serves raw scores
+    calibration: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.band_medium_threshold <= self.band_high_threshold <= 1.0:
@@ -45,6 +47,7 @@ class ModelMeta:
             "trained_at": self.trained_at.isoformat() if self.trained_at else None,
             "metrics": self.metrics,
             "run_id": self.run_id,
+            "calibration": self.calibration,
         }
 
     @classmethod
@@ -60,6 +63,7 @@ class ModelMeta:
             trained_at=datetime.fromisoformat(trained_at) if trained_at else None,
             metrics={k: float(v) for k, v in data.get("metrics", {}).items()},
             run_id=data.get("run_id", ""),
+            calibration=data.get("calibration"),
         )
 
 

@@ -20,7 +20,9 @@ from pathlib import Path
 from typing import Protocol
 
 import lightgbm as lgb
+import numpy as np
 
+from ml import calibration
 from services.risk.cache import ModelCache
 from services.risk.models import LoadedModel, ModelMeta, ModelSet, from_millis
 from services.risk.settings import RiskSettings
@@ -64,6 +66,8 @@ class MlflowBackend:
             features = tuple(json.loads(tags["features"]))
             medium = float(tags["band_medium_threshold"])
             high = float(tags["band_high_threshold"])
+            spec = calibration.loads(tags.get(calibration.TAG))
+            calibration.apply(np.array([0.5]), spec)  # a malformed spec fails here, not mid-call
         except (KeyError, ValueError) as exc:
             raise RegistryUnavailable(
                 f"{name} v{version.version} lacks usable tag {exc}: the training pipeline "
@@ -85,6 +89,7 @@ class MlflowBackend:
             trained_at=from_millis(run.info.end_time or run.info.start_time) if run else None,
             metrics=metrics,
             run_id=version.run_id or "",
+            calibration=spec,
         )
 
     def download(self, meta: ModelMeta, dest: Path) -> None:

@@ -12,6 +12,7 @@ import pandas as pd
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from learnpulse.risk.v1 import risk_pb2
+from ml import calibration
 from ml.features import CATEGORICAL_FEATURES, FEATURE_LABELS, build_features
 from services.risk.models import LoadedModel, ModelMeta, ModelSet
 
@@ -125,7 +126,8 @@ def estimate(
     # A float matrix in the model's column order: build_features returns floats only, and
     # LightGBM's pandas path costs ten times the prediction itself for one row.
     values = features[list(meta.features)].to_numpy(dtype=np.float64, na_value=np.nan)
-    probabilities = _predict(model, values)
+    # Bands compare calibrated probabilities with thresholds chosen on calibrated scores.
+    probabilities = calibration.apply(_predict(model, values), meta.calibration)
     contributions = _predict(model, values, pred_contrib=True) if explain else None
     ref = model_ref(meta)
     out = []

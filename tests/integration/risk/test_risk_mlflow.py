@@ -19,6 +19,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from mlflow import MlflowClient
 
 from learnpulse.risk.v1 import risk_pb2, risk_pb2_grpc
+from ml import calibration
 from ml.dataset import Dataset
 from ml.features import build_features
 from ml.synth import generate
@@ -151,13 +152,14 @@ async def test_serves_the_champions_with_offline_probabilities(
     assert {m.model.name: m.from_cache for m in info.models} == {ATTRITION: False, STALL: False}
     assert all(m.band_medium_threshold <= m.band_high_threshold for m in info.models)
 
-    # The same champion, loaded the way a data scientist would, scores the same numbers.
+    # The same champion, loaded the way a data scientist would (and calibrated by the same
+    # function as training), scores the same numbers.
     backend = MlflowBackend(mlflow_server)
     meta = backend.resolve(ATTRITION, "champion")
     backend.download(meta, tmp_path / "offline")
     booster = backend.load(tmp_path / "offline")
     features = build_features(world.learners.head(10), world.events, as_of)
-    offline = booster.predict(features[list(meta.features)])
+    offline = calibration.apply(booster.predict(features[list(meta.features)]), meta.calibration)
     served = [s.attrition.probability for s in response.scores]
     np.testing.assert_allclose(served, offline, rtol=1e-9, atol=1e-12)
 

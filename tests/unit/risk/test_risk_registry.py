@@ -135,3 +135,18 @@ async def test_the_cache_keeps_the_current_and_previous_versions(
 
     kept = sorted(p.name for p in (tmp_path / STALL).iterdir() if p.is_dir())
     assert kept == ["v2", "v3"]
+
+
+async def test_a_cached_version_keeps_its_calibration(tmp_path: Path) -> None:
+    """Served from disk during an outage, a calibrated version still scores calibrated."""
+    spec = {"method": "isotonic", "x": [0.0, 1.0], "y": [0.1, 0.9]}
+    backend = FakeBackend()
+    backend.publish("2", calibration=spec)
+    await make_registry(backend, tmp_path).start()
+    backend.down = True
+
+    restarted = make_registry(backend, tmp_path)
+    await restarted.start()
+
+    assert restarted.current is not None and restarted.current.from_cache
+    assert restarted.current.attrition.meta.calibration == spec

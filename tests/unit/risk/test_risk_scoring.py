@@ -3,6 +3,7 @@ and one score per learner in request order."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import numpy as np
@@ -10,8 +11,10 @@ import pytest
 from risk_fakes import AS_OF, make_event, make_meta, make_model_set, make_trajectory, ts
 
 from learnpulse.risk.v1 import risk_pb2
+from ml import calibration
 from ml.dataset import validate
 from services.risk import scoring
+from services.risk.models import ModelSet
 
 RAISES, LOWERS = risk_pb2.Factor.DIRECTION_RAISES, risk_pb2.Factor.DIRECTION_LOWERS
 
@@ -138,3 +141,22 @@ def test_categorical_factors_show_the_category_not_its_code() -> None:
         np.array([0.4]), np.array([517.0]), ("role_code",), 1, {"role_code": "Role"}, shown
     )
     assert factors[0].label == "Role: agent"
+
+
+def test_served_probabilities_and_bands_are_calibrated_as_the_version_says() -> None:
+    """The `calibration` tag maps raw scores exactly as `ml.calibration.apply` does, and bands
+    compare the calibrated probability (a constant 0.7 is HIGH whatever the raw score)."""
+    raw = make_model_set()
+    spec = {"method": "isotonic", "x": [0.0, 1.0], "y": [0.7, 0.7]}
+    calibrated = ModelSet(
+        replace(raw.attrition, meta=replace(raw.attrition.meta, calibration=spec)), raw.stall
+    )
+    trajectories = [make_trajectory(f"l-{n}", events=n) for n in range(4)]
+
+    before = scoring.score_trajectories(models=raw, trajectories=trajectories, as_of=AS_OF)
+    after = scoring.score_trajectories(models=calibrated, trajectories=trajectories, as_of=AS_OF)
+
+    expected = calibration.apply(np.array([s.attrition.probability for s in before]), spec)
+    assert [s.attrition.probability for s in after] == pytest.approx(list(expected))
+    assert {s.attrition.band for s in after} == {risk_pb2.BAND_HIGH}
+    assert [s.stall.probability for s in after] == [s.stall.probability for s in before]
