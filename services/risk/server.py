@@ -17,6 +17,7 @@ from grpc_reflection.v1alpha import reflection
 from learnpulse import logs
 from learnpulse.risk.v1 import risk_pb2, risk_pb2_grpc
 from services.risk.access import Gatekeeper
+from services.risk.metrics import RiskMetrics
 from services.risk.models import ModelSet
 from services.risk.registry import ModelRegistry
 from services.risk.servicer import RiskServicer
@@ -46,12 +47,16 @@ class ModelHealth(health.aio.HealthServicer):
 
 
 def create_server(
-    settings: RiskSettings, *, registry: ModelRegistry | None = None
+    settings: RiskSettings,
+    *,
+    registry: ModelRegistry | None = None,
+    metrics: RiskMetrics | None = None,
 ) -> grpc.aio.Server:
-    """A server bound to `settings.host:risk_port`; the caller starts it and the registry."""
+    """A server bound to `settings.host:risk_port`; the caller starts it and the registry
+    (and the metrics' HTTP endpoint, if any)."""
     registry = registry or ModelRegistry.from_settings(settings)
     server = grpc.aio.server(
-        interceptors=[RequestIdInterceptor()],
+        interceptors=[RequestIdInterceptor(metrics.observe_call if metrics else None)],
         options=[
             ("grpc.max_receive_message_length", _MAX_MESSAGE),
             ("grpc.max_send_message_length", _MAX_MESSAGE),
@@ -61,11 +66,19 @@ def create_server(
         api_keys=settings.api_key_tenants(), internal_key=settings.internal_key()
     )
     risk_pb2_grpc.add_RiskServiceServicer_to_server(
-        RiskServicer(registry=registry, gatekeeper=gatekeeper, max_batch=settings.max_batch), server
+        RiskServicer(
+            registry=registry,
+            gatekeeper=gatekeeper,
+            max_batch=settings.max_batch,
+            metrics=metrics,
+        ),
+        server,
     )
     checker = ModelHealth()
     health_pb2_grpc.add_HealthServicer_to_server(checker, server)
     registry.subscribe(checker.report)
+    if metrics is not None:
+        registry.subscribe(metrics.report_models)
     reflection.enable_server_reflection(
         (
             SERVICE_NAME,
@@ -86,8 +99,10 @@ async def serve(settings: RiskSettings, *, stop: asyncio.Event | None = None) ->
     for handler in logging.getLogger().handlers:
         handler.addFilter(RequestIdFilter())
     registry = ModelRegistry.from_settings(settings)
-    server = create_server(settings, registry=registry)
+    metrics = RiskMetrics()
+    server = create_server(settings, registry=registry, metrics=metrics)
     await server.start()
+    metrics.start_http(settings.host, settings.risk_metrics_port)
     log.info(
         "risk service listening",
         extra={"target": settings.risk_target, "mlflow": settings.tracking_uri},
@@ -114,6 +129,7 @@ async def serve(settings: RiskSettings, *, stop: asyncio.Event | None = None) ->
         log.info("risk service stopping", extra={"grace_s": settings.grace_s})
         await registry.stop()  # health turns NOT_SERVING so balancers stop sending
         await server.stop(settings.grace_s)
+        metrics.stop_http()
         log.info("risk service stopped")
 
 

@@ -22,6 +22,7 @@ from learnpulse.auth import AuthError
 from learnpulse.risk.v1 import risk_pb2, risk_pb2_grpc
 from services.risk import scoring, validation
 from services.risk.access import Caller, Gatekeeper
+from services.risk.metrics import RiskMetrics
 from services.risk.registry import ModelRegistry
 from services.risk.tracing import request_id
 
@@ -62,10 +63,18 @@ class Refusal(Exception):
 
 
 class RiskServicer(risk_pb2_grpc.RiskServiceServicer):
-    def __init__(self, *, registry: ModelRegistry, gatekeeper: Gatekeeper, max_batch: int) -> None:
+    def __init__(
+        self,
+        *,
+        registry: ModelRegistry,
+        gatekeeper: Gatekeeper,
+        max_batch: int,
+        metrics: RiskMetrics | None = None,
+    ) -> None:
         self.registry = registry
         self.gatekeeper = gatekeeper
         self.max_batch = max_batch
+        self.metrics = metrics
 
     async def ScoreTrajectories(
         self, request: Request, context: grpc.aio.ServicerContext
@@ -153,4 +162,6 @@ class RiskServicer(risk_pb2_grpc.RiskServiceServicer):
             log.exception("scoring failed", extra={"tenant": caller.tenant, "learners": size})
             message = f"scoring failed; quote request id {request_id.get()} when reporting it"
             raise Refusal(grpc.StatusCode.INTERNAL, message) from exc
+        if self.metrics is not None:
+            self.metrics.count_scores(scores)
         return Response(scores=scores)

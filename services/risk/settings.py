@@ -24,6 +24,8 @@ class RiskSettings(StackSettings):
     stall_model: str = "learnpulse-stall"
     model_alias: str = "champion"
     grace_s: float = 5.0
+    # Prometheus `/metrics` on this HTTP port (same host as the gRPC port); 0 turns it off.
+    risk_metrics_port: int = 9464
 
     @field_validator("api_keys")
     @classmethod

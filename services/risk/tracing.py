@@ -29,7 +29,15 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+CallObserver = Callable[[str, str, float], None]  # method, status code name, seconds
+
+
 class RequestIdInterceptor(grpc.aio.ServerInterceptor):
+    """`on_call` hears of every finished call (the metrics' latency histogram)."""
+
+    def __init__(self, on_call: CallObserver | None = None) -> None:
+        self.on_call = on_call
+
     async def intercept_service(
         self,
         continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
@@ -53,7 +61,7 @@ class RequestIdInterceptor(grpc.aio.ServerInterceptor):
                 try:
                     return await inner(request, context)
                 finally:
-                    _end(level, method, context, started)
+                    _end(level, method, context, started, self.on_call)
                     request_id.reset(token)
 
             return grpc.unary_unary_rpc_method_handler(
@@ -71,7 +79,7 @@ class RequestIdInterceptor(grpc.aio.ServerInterceptor):
                     async for response in inner_stream(requests, context):
                         yield response
                 finally:
-                    _end(level, method, context, started)
+                    _end(level, method, context, started, self.on_call)
                     request_id.reset(token)
 
             return grpc.stream_stream_rpc_method_handler(
@@ -84,15 +92,25 @@ def _begin(rid: str) -> contextvars.Token[str | None]:
     return request_id.set(rid)
 
 
-def _end(level: int, method: str, context: grpc.aio.ServicerContext, started: float) -> None:
+def _end(
+    level: int,
+    method: str,
+    context: grpc.aio.ServicerContext,
+    started: float,
+    on_call: CallObserver | None,
+) -> None:
     code = context.code()
+    name = code.name if isinstance(code, grpc.StatusCode) else "OK"
+    seconds = time.perf_counter() - started
+    if on_call is not None:
+        on_call(method, name, seconds)
     log.log(
         level,
         "call",
         extra={
             "request_id": request_id.get(),
             "method": method,
-            "code": code.name if isinstance(code, grpc.StatusCode) else "OK",
-            "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+            "code": name,
+            "duration_ms": round(seconds * 1000, 2),
         },
     )

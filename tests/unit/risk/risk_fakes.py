@@ -23,6 +23,7 @@ from pydantic import SecretStr
 from learnpulse.risk.v1 import risk_pb2, risk_pb2_grpc
 from ml.features import FEATURE_NAMES
 from services.risk.cache import ModelCache
+from services.risk.metrics import RiskMetrics
 from services.risk.models import LoadedModel, ModelMeta, ModelSet
 from services.risk.registry import ModelRegistry, RegistryUnavailable
 from services.risk.server import create_server
@@ -193,12 +194,17 @@ class RunningServer:
 
 @asynccontextmanager
 async def running_server(
-    tmp_path: Path, backend: FakeBackend, *, load: bool = True, **settings: object
+    tmp_path: Path,
+    backend: FakeBackend,
+    *,
+    load: bool = True,
+    metrics: RiskMetrics | None = None,
+    **settings: object,
 ) -> AsyncIterator[RunningServer]:
     """Start a server (and, with `load`, its registry); stop both whatever happens."""
     config = make_settings(tmp_path, **settings)
     registry = make_registry(backend, tmp_path / "models")
-    server = create_server(config, registry=registry)
+    server = create_server(config, registry=registry, metrics=metrics)
     await server.start()
     channel = grpc.aio.insecure_channel(config.risk_target)
     try:

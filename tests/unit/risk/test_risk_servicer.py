@@ -3,8 +3,10 @@ services get back for good calls, and which status (with which details) for bad 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from typing import Any
 
 import grpc
 import pytest
@@ -13,6 +15,7 @@ from risk_fakes import ACME_KEY, INTERNAL_SECRET, RunningServer, make_request, m
 
 from learnpulse.auth import principal_for, sign_principal
 from learnpulse.risk.v1 import risk_pb2
+from services.risk import scoring
 
 
 def field_violations(error: grpc.aio.AioRpcError) -> dict[str, str]:
@@ -155,3 +158,26 @@ async def test_model_info_describes_what_is_served(server: RunningServer) -> Non
     assert "days_since_last_activity" in first.features
     assert first.trained_at.ToDatetime(UTC) == datetime(2026, 11, 1, tzinfo=UTC)
     assert first.from_cache is False
+
+
+async def test_a_call_past_its_deadline_ends_with_deadline_exceeded(
+    server: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A client's deadline ends the call even while scoring still runs; the service goes on."""
+    release = threading.Event()
+    real = scoring.score_trajectories
+
+    def slow(**kwargs: Any) -> Any:
+        release.wait(timeout=5)
+        return real(**kwargs)
+
+    monkeypatch.setattr(scoring, "score_trajectories", slow)
+    try:
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await server.stub.ScoreTrajectories(make_request(), metadata=ACME_KEY, timeout=0.2)
+    finally:
+        release.set()
+    assert caught.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+
+    response = await server.stub.ScoreTrajectories(make_request(), metadata=ACME_KEY, timeout=5)
+    assert len(response.scores) == 1
