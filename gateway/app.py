@@ -21,8 +21,9 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from gateway.composition import Supergraph, compose
-from gateway.execution import Executor
+from gateway.execution import Executor, RequestError
 from gateway.fetching import LocalSource, Subgraph
+from gateway.plans import PersistedQueries
 from gateway.risk import SDL as RISK_SDL
 from gateway.risk import RiskSource
 from gateway.settings import GatewaySettings
@@ -66,6 +67,7 @@ def create_app(
         jwks_file=settings.jwks_file,
     )
     state: dict[str, Any] = {}
+    persisted = PersistedQueries(settings.apq_cache_size)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -85,6 +87,9 @@ def create_app(
             client,
             max_depth=settings.max_depth,
             max_aliases=settings.max_aliases,
+            max_cost=settings.max_cost,
+            introspection=settings.introspection_enabled,
+            plan_cache_size=settings.plan_cache_size,
         )
         log.info(
             "gateway ready",
@@ -112,27 +117,32 @@ def create_app(
             body = await request.json()
         except ValueError:
             return graphql_error("request body must be JSON", "BAD_REQUEST", 400)
-        query, variables = body.get("query") if isinstance(body, dict) else None, None
+        if not isinstance(body, dict):
+            return graphql_error("request body must be a JSON object", "BAD_REQUEST", 400)
+        query = persisted.resolve(body.get("query"), body.get("extensions"))
+        if isinstance(query, GraphQLError):
+            return _respond(request, {"errors": [_format_error(query)]}, 200)
         if not isinstance(query, str) or not query.strip():
             return graphql_error("'query' must be a non-empty string", "BAD_REQUEST", 400)
         variables = body.get("variables") or {}
         if not isinstance(variables, dict):
             return graphql_error("'variables' must be an object", "BAD_REQUEST", 400)
-        op_name = body.get("operationName")
+        op_name = body.get("operationName") or None
         headers = {PRINCIPAL_HEADER: sign_principal(principal, key)}
-        result = await state["executor"].run(
-            query, variables, op_name, headers=headers, principal=principal
-        )
+        try:
+            result = await state["executor"].run(
+                query, variables, op_name, headers=headers, principal=principal
+            )
+        except RequestError as exc:
+            # GraphQL over HTTP: a request error has no `data`; 400 for clients that accept
+            # application/graphql-response+json, 200 for legacy application/json clients.
+            status = 400 if exc.bad_request or _wants_graphql_response(request) else 200
+            return _respond(request, {"errors": [_format_error(e) for e in exc.errors]}, status)
         payload: dict[str, Any] = {}
         if result.errors:
             payload["errors"] = [_format_error(e) for e in result.errors]
         payload["data"] = result.data
-        status = (
-            400
-            if result.data is None and result.errors and _is_request_error(result.errors)
-            else 200
-        )
-        return JSONResponse(payload, status_code=status)
+        return _respond(request, payload, 200)
 
     async def graphql_get(request: Request) -> Response:
         if not settings.graphiql_enabled:
@@ -177,14 +187,13 @@ def _format_error(error: GraphQLError) -> dict[str, Any]:
     return formatted
 
 
-def _is_request_error(errors: list[GraphQLError]) -> bool:
-    codes = {(e.extensions or {}).get("code") for e in errors}
-    return bool(
-        codes
-        & {
-            "GRAPHQL_PARSE_FAILED",
-            "GRAPHQL_VALIDATION_FAILED",
-            "QUERY_TOO_DEEP",
-            "TOO_MANY_ALIASES",
-        }
-    )
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+
+
+def _wants_graphql_response(request: Request) -> bool:
+    return GRAPHQL_RESPONSE in request.headers.get("accept", "")
+
+
+def _respond(request: Request, payload: dict[str, Any], status: int) -> Response:
+    media = GRAPHQL_RESPONSE if _wants_graphql_response(request) else "application/json"
+    return JSONResponse(payload, status_code=status, media_type=media)

@@ -16,7 +16,6 @@ import httpx
 from graphql import (
     ExecutionResult,
     FieldNode,
-    FragmentDefinitionNode,
     GraphQLError,
     GraphQLResolveInfo,
     OperationDefinitionNode,
@@ -25,15 +24,14 @@ from graphql import (
     get_named_type,
     is_composite_type,
     parse,
-    validate,
 )
 from graphql.execution.values import VariableValues, get_variable_values
 from graphql.language import NameNode
 
 from gateway.composition import Supergraph
 from gateway.fetching import Batcher, DownstreamError, LocalSource, Subgraph
-from gateway.limits import check_limits
 from gateway.nodes import Node, to_graphql_error
+from gateway.plans import PlanCache
 from gateway.projection import REQUIRED_PREFIX, Projector
 
 
@@ -129,6 +127,19 @@ def resolve_type(value: Any, info: GraphQLResolveInfo, abstract_type: Any) -> st
     return value.typename if isinstance(value, Node) else None
 
 
+class RequestError(Exception):
+    """The request cannot run at all (GraphQL-over-HTTP "request error"): no `data` key.
+
+    `bad_request` marks errors that are a 400 whatever the client accepts (an operation that
+    cannot be chosen, variables that do not coerce); the others follow the Accept header.
+    """
+
+    def __init__(self, errors: list[GraphQLError], *, bad_request: bool = False) -> None:
+        super().__init__(errors[0].message if errors else "request error")
+        self.errors = errors
+        self.bad_request = bad_request
+
+
 class Executor:
     """Runs operations for one supergraph; `run` is one client request."""
 
@@ -141,12 +152,22 @@ class Executor:
         *,
         max_depth: int = 15,
         max_aliases: int = 30,
+        max_cost: int | None = None,
+        introspection: bool = True,
+        plan_cache_size: int = 1000,
     ) -> None:
-        self.max_depth, self.max_aliases = max_depth, max_aliases
         self.supergraph = supergraph
         self.subgraphs = subgraphs
         self.locals = local_sources
         self.http = http
+        self.plans = PlanCache(
+            supergraph.schema,
+            max_depth=max_depth,
+            max_aliases=max_aliases,
+            max_cost=max_cost,
+            introspection=introspection,
+            size=plan_cache_size,
+        )
 
     async def run(
         self,
@@ -157,44 +178,38 @@ class Executor:
         headers: dict[str, str],
         principal: Any,
     ) -> ExecutionResult:
-        try:
-            document = parse(query)
-        except GraphQLError as exc:
-            exc.extensions = {"code": "GRAPHQL_PARSE_FAILED"}
-            return ExecutionResult(None, [exc])
-        errors = validate(self.supergraph.schema, document)
-        if errors:
-            for e in errors:
-                e.extensions = {"code": "GRAPHQL_VALIDATION_FAILED"}
-            return ExecutionResult(None, errors)
-        limit_errors = check_limits(
-            document, max_depth=self.max_depth, max_aliases=self.max_aliases
+        """Execute; raise `RequestError` when the request cannot run at all."""
+        plan = self.plans.get(query)
+        if plan.document is None:
+            raise RequestError(plan.errors)
+        operation = plan.operation(operation_name)
+        if isinstance(operation, GraphQLError):
+            raise RequestError([operation], bad_request=True)
+        coerced = get_variable_values(
+            self.supergraph.schema, operation.variable_definitions or (), variables or {}
         )
-        if limit_errors:
-            return ExecutionResult(None, limit_errors)
-        fragments = {
-            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-        }
-        operation = _operation(document, operation_name)
-        kind = operation.operation if operation else OperationType.QUERY
-        projector = Projector(self.supergraph, fragments, _coerced(self, operation, variables))
+        if not isinstance(coerced, VariableValues):
+            for e in coerced:
+                e.extensions = {"code": "BAD_USER_INPUT"}
+            raise RequestError(list(coerced), bad_request=True)
+        projector = Projector(self.supergraph, plan.fragments, coerced)
         batcher = Batcher(
             projector,
             self.subgraphs,
             self.locals,
             self.http,
             headers,
-            operation="mutation" if kind == OperationType.MUTATION else "query",
+            operation="mutation" if operation.operation == OperationType.MUTATION else "query",
         )
         ctx = Context(self.supergraph, batcher, principal)
         batcher.ctx = ctx
         result = execute(
             self.supergraph.schema,
-            document,
+            plan.document,
             root_value=Node({}, None),
             context_value=ctx,
             variable_values=variables,
-            operation_name=operation_name,
+            operation_name=operation.name.value if operation.name else None,
             field_resolver=resolve_field,
             type_resolver=resolve_type,
         )
@@ -202,22 +217,3 @@ class Executor:
             result = await result
         assert isinstance(result, ExecutionResult)
         return result
-
-
-def _operation(document: Any, name: str | None) -> OperationDefinitionNode | None:
-    ops = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    for op in ops:
-        if name is None or (op.name and op.name.value == name):
-            return op
-    return None
-
-
-def _coerced(
-    ex: Executor, operation: OperationDefinitionNode | None, variables: dict[str, Any] | None
-) -> VariableValues:
-    if operation is None:
-        return VariableValues({}, {})
-    coerced = get_variable_values(
-        ex.supergraph.schema, operation.variable_definitions or (), variables or {}
-    )
-    return coerced if isinstance(coerced, VariableValues) else VariableValues({}, {})

@@ -19,7 +19,12 @@ class GatewaySettings(StackSettings):
     jwks_file: Path | None = None
     max_depth: int = 15
     max_aliases: int = 30
+    max_cost: int = 50_000  # estimated cost; see gateway/limits.py
+    plan_cache_size: int = 1000
+    apq_cache_size: int = 10_000
     graphiql: bool | None = None
+    introspection: bool | None = None
+    live_sdl_timeout_s: float = 30.0  # sdl_source=live: how long to wait for subgraphs to answer
 
     def jwt_key(self) -> bytes:
         if self.jwt_secret is not None:
@@ -29,3 +34,7 @@ class GatewaySettings(StackSettings):
     @property
     def graphiql_enabled(self) -> bool:
         return self.graphiql if self.graphiql is not None else self.env == "dev"
+
+    @property
+    def introspection_enabled(self) -> bool:
+        return self.introspection if self.introspection is not None else self.env == "dev"

@@ -6,6 +6,7 @@ import httpx
 import pytest
 from conftest import Harness
 
+from gateway.app import GRAPHQL_RESPONSE
 from gateway.composition import CompositionError, compose
 from learnpulse.auth import mint_token, principal_for
 
@@ -39,9 +40,10 @@ async def test_unknown_field_is_a_validation_error(
     resp = await client.post(
         "/graphql",
         json={"query": "{ team { salary } }"},
-        headers={"authorization": f"Bearer {h.token()}"},
+        headers={"authorization": f"Bearer {h.token()}", "accept": GRAPHQL_RESPONSE},
     )
-    assert resp.status_code == 400
+    assert resp.status_code == 400  # a request error, for a GraphQL-over-HTTP client
+    assert "data" not in resp.json()
     error = resp.json()["errors"][0]
     assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
     assert "salary" in error["message"]
@@ -60,7 +62,9 @@ async def test_depth_limit_names_the_limit(harness: tuple[Harness, httpx.AsyncCl
         "{ " + " ".join(f"a{i}: team {{ id }}" for i in range(h.settings.max_aliases + 1)) + " }"
     )
     resp = await client.post(
-        "/graphql", json={"query": aliases}, headers={"authorization": f"Bearer {h.token()}"}
+        "/graphql",
+        json={"query": aliases},
+        headers={"authorization": f"Bearer {h.token()}", "accept": GRAPHQL_RESPONSE},
     )
     assert resp.status_code == 400
     assert resp.json()["errors"][0]["extensions"]["limit"] == "max_aliases"
