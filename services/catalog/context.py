@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from strawberry.dataloader import DataLoader
 
 from learnpulse.auth import Principal
-from services.catalog.domain import Course, LearningPath, Unit
+from services.catalog.domain import Course, CourseVersion, LearningPath, Unit
 from services.catalog.store import CatalogStore
 
 
@@ -21,6 +21,7 @@ class Context:
     unit: DataLoader[str, Unit | None] = field(init=False)
     path: DataLoader[str, LearningPath | None] = field(init=False)
     units_of_course: DataLoader[str, list[Unit]] = field(init=False)
+    versions_of_course: DataLoader[str, list[CourseVersion]] = field(init=False)
 
     def __post_init__(self) -> None:
         store, tenant = self.store, self.principal.tenant
@@ -41,10 +42,15 @@ class Context:
             found = await store.units_of_courses(tenant=tenant, course_ids=course_ids)
             return [found.get(i, []) for i in course_ids]
 
+        async def versions_of(course_ids: list[str]) -> list[list[CourseVersion]]:
+            found = await store.versions_of_courses(tenant=tenant, course_ids=course_ids)
+            return [found.get(i, []) for i in course_ids]
+
         self.course = DataLoader(courses)
         self.unit = DataLoader(units)
         self.path = DataLoader(paths)
         self.units_of_course = DataLoader(units_of)
+        self.versions_of_course = DataLoader(versions_of)
 
     @property
     def tenant(self) -> str:

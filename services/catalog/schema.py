@@ -1,137 +1,34 @@
-"""The catalog's GraphQL schema (a Federation v2 subgraph): thin types over domain objects.
+"""The catalog's GraphQL schema (a Federation v2 subgraph): queries, mutations, error codes.
 
-Entities resolve through the request's DataLoaders, so `_entities` and nested lists batch.
+Object types live in `types.py`, inputs in `inputs.py`, mutations in `mutations.py`.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.types import ExecutionContext, Info
+from strawberry.scalars import JSON
+from strawberry.types import ExecutionContext
 
-from services.catalog import domain
-from services.catalog.context import Context
-from services.catalog.domain import CourseFilter, CourseStatus, UnitKind
-from services.catalog.errors import CatalogError
+from services.catalog import rules, transfer
+from services.catalog.authoring import head, require_writer
+from services.catalog.domain import CourseFilter, CourseStatus
+from services.catalog.errors import CatalogError, InvalidInput
+from services.catalog.inputs import LearnerProfileInput
+from services.catalog.mutations import Mutation
 from services.catalog.paging import encode_cursor
+from services.catalog.payloads import AssignmentRule, PathAssignment
 from services.catalog.queries import find_courses
-
-# Registers the domain's enums as GraphQL enums; the domain module itself stays framework-free.
-strawberry.enum(CourseStatus)
-strawberry.enum(UnitKind)
-CatalogInfo = Info[Context, None]
-
-
-@strawberry.federation.type(keys=["id"], description="A course of 3-7 minute micro-units.")
-class Course:
-    id: strawberry.ID
-    title: str
-    summary: str
-    status: CourseStatus
-    version: int
-    tags: list[str]
-
-    @classmethod
-    def from_domain(cls, course: domain.Course) -> Course:
-        return cls(
-            id=strawberry.ID(course.id),
-            title=course.title,
-            summary=course.summary,
-            status=course.status,
-            version=course.version,
-            tags=list(course.tags),
-        )
-
-    @classmethod
-    async def resolve_reference(cls, info: CatalogInfo, id: strawberry.ID) -> Course | None:
-        return await _course(info, id)
-
-    @strawberry.field(description="The course's units in the order a learner takes them.")
-    async def units(self, info: CatalogInfo) -> list[Unit]:
-        return [Unit.from_domain(u) for u in await info.context.units_of_course.load(self.id)]
-
-    @strawberry.field(description="Sum of the units' expected minutes.")
-    async def duration_minutes(self, info: CatalogInfo) -> int:
-        return domain.duration_minutes(await info.context.units_of_course.load(self.id))
-
-
-@strawberry.federation.type(keys=["id"], description="One micro-learning unit of a course.")
-class Unit:
-    id: strawberry.ID
-    title: str
-    kind: UnitKind
-    expected_minutes: int
-    position: int = strawberry.field(description="1-based place of the unit in its course.")
-    course_id: strawberry.Private[str]
-
-    @classmethod
-    def from_domain(cls, unit: domain.Unit) -> Unit:
-        return cls(
-            id=strawberry.ID(unit.id),
-            title=unit.title,
-            kind=unit.kind,
-            expected_minutes=unit.expected_minutes,
-            position=unit.position,
-            course_id=unit.course_id,
-        )
-
-    @classmethod
-    async def resolve_reference(cls, info: CatalogInfo, id: strawberry.ID) -> Unit | None:
-        found = await info.context.unit.load(id)
-        return cls.from_domain(found) if found else None
-
-    @strawberry.field
-    async def course(self, info: CatalogInfo) -> Course | None:
-        return await _course(info, self.course_id)
-
-
-@strawberry.type(description="A checkpoint of a learning path: these courses, so many days in.")
-class Milestone:
-    title: str
-    course_ids: list[strawberry.ID]
-    due_after_days: int | None = strawberry.field(
-        description="Days after enrollment by which the milestone is due."
-    )
-
-    @strawberry.field
-    async def courses(self, info: CatalogInfo) -> list[Course]:
-        return await _courses(info, self.course_ids)
-
-
-@strawberry.federation.type(keys=["id"], description="An ordered bundle of courses.")
-class LearningPath:
-    id: strawberry.ID
-    title: str
-    milestones: list[Milestone]
-    course_ids: strawberry.Private[tuple[str, ...]]
-
-    @classmethod
-    def from_domain(cls, path: domain.LearningPath) -> LearningPath:
-        milestones = [
-            Milestone(
-                title=m.title,
-                course_ids=[strawberry.ID(c) for c in m.course_ids],
-                due_after_days=m.due_after_days,
-            )
-            for m in path.milestones
-        ]
-        return cls(
-            id=strawberry.ID(path.id),
-            title=path.title,
-            milestones=milestones,
-            course_ids=path.course_ids,
-        )
-
-    @classmethod
-    async def resolve_reference(cls, info: CatalogInfo, id: strawberry.ID) -> LearningPath | None:
-        found = await info.context.path.load(id)
-        return cls.from_domain(found) if found else None
-
-    @strawberry.field
-    async def courses(self, info: CatalogInfo) -> list[Course]:
-        return await _courses(info, self.course_ids)
+from services.catalog.types import (
+    CatalogInfo,
+    Course,
+    LearningPath,
+    Unit,
+    load_course,
+    load_path,
+)
 
 
 # The progress subgraph defines a PageInfo too; Federation 2 needs both marked shareable.
@@ -154,21 +51,33 @@ class CourseConnection:
     total_count: int
 
 
-async def _course(info: CatalogInfo, course_id: str) -> Course | None:
-    found = await info.context.course.load(course_id)
-    return Course.from_domain(found) if found else None
-
-
-async def _courses(info: CatalogInfo, course_ids: Any) -> list[Course]:
-    found = await info.context.course.load_many([str(i) for i in course_ids])
-    return [Course.from_domain(c) for c in found if c is not None]
+CatalogNode = Annotated[Course | Unit | LearningPath, strawberry.union("CatalogNode")]
 
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="A course of the caller's tenant, or null.")
-    async def course(self, info: CatalogInfo, id: strawberry.ID) -> Course | None:
-        return await _course(info, id)
+    @strawberry.field(
+        description="A course of the caller's tenant, or null: its head (latest content), "
+        "or with `version` that version (a published one, or the open draft)."
+    )
+    async def course(
+        self, info: CatalogInfo, id: strawberry.ID, version: int | None = None
+    ) -> Course | None:
+        current = await load_course(info, id)
+        if current is None or version is None or current.version == version:
+            return current
+        for frozen in await info.context.versions_of_course.load(id):
+            if frozen.number == version:
+                return Course.from_domain(frozen.course, frozen.units)
+        return None
+
+    @strawberry.field(description="A course, unit or learning path by its id.")
+    async def node(self, info: CatalogInfo, id: strawberry.ID) -> CatalogNode | None:
+        if id.startswith("u-"):
+            return await Unit.resolve_reference(info, id)
+        if id.startswith("p-"):
+            return await load_path(info, id)
+        return await load_course(info, id)
 
     @strawberry.field(description="The tenant's courses by id; `first` is 1..100.")
     async def courses(
@@ -198,13 +107,41 @@ class Query:
 
     @strawberry.field
     async def learning_path(self, info: CatalogInfo, id: strawberry.ID) -> LearningPath | None:
-        found = await info.context.path.load(id)
-        return LearningPath.from_domain(found) if found else None
+        return await load_path(info, id)
 
     @strawberry.field
     async def learning_paths(self, info: CatalogInfo) -> list[LearningPath]:
         paths = await info.context.store.all_paths(tenant=info.context.tenant)
         return [LearningPath.from_domain(p) for p in paths]
+
+    @strawberry.field(description="The paths that apply to a learner profile (one per path).")
+    async def paths_for(
+        self, info: CatalogInfo, profile: LearnerProfileInput
+    ) -> list[PathAssignment]:
+        chosen = await rules.paths_for(
+            store=info.context.store, principal=info.context.principal, profile=profile.to_domain()
+        )
+        return [PathAssignment.from_domain(r) for r in chosen]
+
+    @strawberry.field(description="The tenant's assignment rules (author, hr_admin).")
+    async def assignment_rules(self, info: CatalogInfo) -> list[AssignmentRule]:
+        found = await rules.list_rules(store=info.context.store, principal=info.context.principal)
+        return [AssignmentRule.from_domain(r) for r in found]
+
+    @strawberry.field(description="A course as a portable JSON document (author, hr_admin).")
+    async def export_course(
+        self, info: CatalogInfo, id: strawberry.ID, version: int | None = None
+    ) -> JSON:
+        ctx = info.context
+        require_writer(ctx.principal)
+        course = await head(ctx.store, ctx.principal, id)
+        units: Any = await ctx.units_of_course.load(id)
+        if version is not None and version != course.version:
+            frozen = {v.number: v for v in await ctx.versions_of_course.load(id)}
+            if version not in frozen:
+                raise InvalidInput("version", f"course '{id}' has no version {version}")
+            course, units = frozen[version].course, frozen[version].units
+        return transfer.to_document(course, units)
 
 
 class CatalogSchema(strawberry.federation.Schema):
@@ -223,4 +160,4 @@ class CatalogSchema(strawberry.federation.Schema):
         super().process_errors(unexpected, execution_context)
 
 
-schema = CatalogSchema(query=Query, federation_version="2.9")
+schema = CatalogSchema(query=Query, mutation=Mutation, federation_version="2.9")

@@ -112,3 +112,72 @@ async def serving(app: ASGIApp) -> AsyncIterator[httpx.AsyncClient]:
         await inbox.put({"type": "lifespan.shutdown"})
         await outbox.get()
         await task
+
+
+def author(tenant: str = "demo") -> Principal:
+    return caller("author-1", tenant=tenant, roles=("author",))
+
+
+COURSE_FIELDS = """
+  id title status version publishedVersion durationMinutes
+  units { id title kind expectedMinutes position skills
+          quiz { passScore questions { prompt kind skill options { text correct } } } }
+"""
+PAYLOAD = f"course {{ {COURSE_FIELDS} }} unit {{ id }} warnings {{ field message unitId }}"
+
+
+async def mutate(
+    client: httpx.AsyncClient,
+    name: str,
+    input_: dict[str, Any],
+    *,
+    principal: Principal | None = None,
+    selection: str = PAYLOAD,
+) -> dict[str, Any]:
+    """Run mutation `name(input: $input) { selection }` as an author by default; the JSON body."""
+    input_type = name[0].upper() + name[1:] + "Input"
+    query = f"mutation ($input: {input_type}!) {{ {name}(input: $input) {{ {selection} }} }}"
+    return await gql(client, query, {"input": input_}, principal=principal or author())
+
+
+def answerable_quiz(unit_id: str) -> dict[str, Any]:
+    return {
+        "unitId": unit_id,
+        "passScore": 75,
+        "maxAttempts": 3,
+        "questions": [
+            {
+                "prompt": "Where do pallets go?",
+                "kind": "SINGLE_CHOICE",
+                "skill": "storage",
+                "explanation": "Marked bays keep aisles clear.",
+                "options": [{"text": "Marked bays", "correct": True}, {"text": "Aisles"}],
+            },
+            {
+                "prompt": "Which gear is required?",
+                "kind": "MULTIPLE_CHOICE",
+                "skill": "ppe",
+                "options": [
+                    {"text": "Boots", "correct": True},
+                    {"text": "Vest", "correct": True},
+                    {"text": "Sandals"},
+                ],
+            },
+        ],
+    }
+
+
+async def build_course(
+    client: httpx.AsyncClient, *, minutes: tuple[int | None, ...] = (4, 5, 3)
+) -> dict[str, Any]:
+    """A draft course of video, reading and quiz units (the last with an answerable quiz)."""
+    created = await mutate(client, "createCourse", {"title": "Pallet basics", "tags": ["floor"]})
+    course_id = created["data"]["createCourse"]["course"]["id"]
+    kinds = ["VIDEO", "READING", "QUIZ"]
+    body: dict[str, Any] = created
+    for i, (kind, mins) in enumerate(zip(kinds, minutes, strict=True)):
+        unit = {"courseId": course_id, "title": f"Unit {i + 1}", "kind": kind}
+        body = await mutate(client, "addUnit", unit | {"expectedMinutes": mins})
+    quiz_unit = body["data"]["addUnit"]["unit"]["id"]
+    body = await mutate(client, "attachQuiz", answerable_quiz(quiz_unit))
+    return dict(body["data"]["attachQuiz"]["course"])
