@@ -50,16 +50,27 @@ _EVENT_KINDS: dict[str, str] = {
 LEARNER_COLUMNS: tuple[str, ...] = tuple(_LEARNER_KINDS)
 EVENT_COLUMNS: tuple[str, ...] = tuple(_EVENT_KINDS)
 
-FILES = {"learners": "learners.parquet", "events": "events.parquet", "truth": "truth.parquet"}
+FILES = {
+    "learners": "learners.parquet",
+    "events": "events.parquet",
+    "truth": "truth.parquet",
+    "milestones": "milestones.parquet",
+    "checks": "checks.parquet",
+}
+OPTIONAL_TABLES = ("truth", "milestones", "checks")
 
 
 @dataclass(frozen=True, eq=False)
 class Dataset:
-    """One trajectory dataset; `truth` holds simulator ground truth when there is any."""
+    """One trajectory dataset; `truth` holds simulator ground truth when there is any;
+    `milestones` (assigned units) and `checks` (on-the-job performance checks) are optional.
+    """
 
     learners: pd.DataFrame
     events: pd.DataFrame
     truth: pd.DataFrame | None = None
+    milestones: pd.DataFrame | None = None
+    checks: pd.DataFrame | None = None
 
     def fingerprint(self) -> str:
         """A short content hash of learners and events, recorded with every trained model."""
@@ -123,8 +134,10 @@ def write_dataset(dataset: Dataset, path: str | Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     dataset.learners.to_parquet(folder / FILES["learners"], index=False)
     dataset.events.to_parquet(folder / FILES["events"], index=False)
-    if dataset.truth is not None:
-        dataset.truth.to_parquet(folder / FILES["truth"], index=False)
+    for name in OPTIONAL_TABLES:
+        table = getattr(dataset, name)
+        if table is not None:
+            table.to_parquet(folder / FILES[name], index=False)
     return folder
 
 
@@ -137,9 +150,11 @@ def read_dataset(path: str | Path) -> Dataset:
     learners = conform_learners(pd.read_parquet(folder / FILES["learners"]))
     events = conform_events(pd.read_parquet(folder / FILES["events"]))
     validate(learners, events)
-    truth_file = folder / FILES["truth"]
-    truth = pd.read_parquet(truth_file) if truth_file.is_file() else None
-    return Dataset(learners=learners, events=events, truth=truth)
+    extra = {
+        name: pd.read_parquet(folder / FILES[name]) if (folder / FILES[name]).is_file() else None
+        for name in OPTIONAL_TABLES
+    }
+    return Dataset(learners=learners, events=events, **extra)
 
 
 def _conform(df: pd.DataFrame, kinds: dict[str, str], table: str) -> pd.DataFrame:

@@ -23,6 +23,7 @@ from ml.synth_events import (
     rows,
     unit_events,
 )
+from ml.synth_programme import REMINDER_LOGIN_LIFT, REMINDER_UNIT_LIFT, Programme
 from ml.world import SHIFT_START_HOUR, Catalog, Roster, make_catalog, make_roster
 
 DEFAULT_START = datetime(2026, 1, 5, tzinfo=UTC)  # a Monday, so weekdays line up
@@ -31,6 +32,14 @@ DAY_US = 24 * HOUR_US
 MAX_UNITS_PER_DAY = 5
 TRUTH_HORIZON_DAYS = 14
 P_RESOLVE = 0.02  # daily chance that whatever pushes a learner to leave goes away
+STALL_TRUTH_DAYS = 7
+# Leaving without warning (a better offer, a move): a share of the trigger risk that skips
+# the weeks of fading intent, so leaving is learnable but not separable.
+SHOCK_SHARE = 0.35
+# Being stuck for more than two working days frustrates: it raises the chance that
+# something starts pushing a learner to leave.
+STALL_TRIGGER_FACTOR = 2.5
+DEFAULT_REMINDER_SHARE = 0.5
 
 
 def generate(
@@ -40,12 +49,17 @@ def generate(
     seed: int,
     start: datetime | None = None,
     tenant_id: str = "demo",
+    reminders: float = DEFAULT_REMINDER_SHARE,
     progress: Callable[[int], object] | None = None,
 ) -> Dataset:
     """Simulate `days` days of `n_learners` learners; the same seed gives the same dataset.
 
-    `progress`, if given, is called with 1 after each simulated day (e.g. `tqdm.update`).
+    `reminders` is the share of managers (teams) who remind learners behind on their
+    milestone (0: nobody is reminded, 1: everybody is). `progress`, if given, is called with 1
+    after each simulated day (e.g. `tqdm.update`).
     """
+    if not 0.0 <= reminders <= 1.0:
+        raise ValueError("reminders must be a share between 0 and 1")
     if n_learners < 1 or days < 1:
         raise ValueError("n_learners and days must be at least 1")
     origin = pd.Timestamp(start or DEFAULT_START)
@@ -54,7 +68,7 @@ def generate(
     rng = np.random.default_rng(seed)
     catalog = make_catalog(rng)
     roster = make_roster(rng, n_learners, origin.to_pydatetime(), tenant_id, catalog.size)
-    world = _World(rng, catalog, roster, origin, days)
+    world = _World(rng, catalog, roster, origin, days, reminders)
     chunks = []
     for day in range(days):
         chunks.append(world.step(day))
@@ -73,8 +87,10 @@ class _World:
         roster: Roster,
         origin: pd.Timestamp,
         days: int,
+        reminder_share: float,
     ) -> None:
         n = len(roster.learners)
+        self.origin = origin
         self.rng, self.catalog, self.roster, self.days = rng, catalog, roster, days
         self.origin_us = origin.value // 1000  # Timestamp.value is in nanoseconds
         self.weekday0 = origin.weekday()
@@ -87,36 +103,60 @@ class _World:
         self.position = roster.start_position.copy()
         self.attempt = np.zeros(n, dtype=np.int64)
         self.hazard = np.zeros((days, n))
+        self.q_progress = np.zeros((days + STALL_TRUTH_DAYS, n))
         self.p_trigger = _sigmoid(roster.trigger_logit)
+        self.stuck_days = np.zeros(n, dtype=np.int64)
+        self.max_retakes = np.zeros(n, dtype=np.int64)
+        manager, n_managers = pd.factorize(roster.learners["manager_id"])
+        reminded = rng.random(len(n_managers)) < reminder_share
+        self.programme = Programme(n, reminded[manager])
 
     def step(self, day: int) -> Columns:
         """Advance hidden state one day, emit that day's events, then let some learners leave."""
         rng, n = self.rng, len(self.intent)
-        started = ~self.triggered & (rng.random(n) < self.p_trigger)
-        self.ramp = np.where(started, rng.uniform(0.03, 0.10, size=n), self.ramp)
+        weekday = (self.weekday0 + day) % 7 < 5
+        self.programme.begin_day(day, self.position, self.employed)
+        frustrated = self.stuck_days >= 2
+        p_start = self.p_trigger * (1 - SHOCK_SHARE) * np.where(frustrated, STALL_TRIGGER_FACTOR, 1)
+        started = ~self.triggered & (rng.random(n) < p_start)
+        self.ramp = np.where(started, rng.uniform(0.05, 0.14, size=n), self.ramp)
         self.triggered = (self.triggered | started) & ~(rng.random(n) < P_RESOLVE)
         drift = np.where(self.triggered, self.intent + self.ramp, 0.85 * self.intent)
         self.intent = np.clip(drift + rng.normal(0.0, 0.04, size=n), 0.0, 3.0)
         self.workload = 0.9 * self.workload + rng.normal(0.0, 0.15, size=n)
-        self.hazard[day] = _sigmoid(-9.0 + 6.5 * self.intent)
-
-        engaged = (
-            self.roster.engagement
-            + self.workload
-            - 3.0 * self.intent
-            + rng.normal(0.0, 0.4, size=n)
+        self.hazard[day] = np.minimum(
+            _sigmoid(-9.0 + 6.5 * self.intent) + SHOCK_SHARE * self.p_trigger, 0.99
         )
-        weekday = (self.weekday0 + day) % 7 < 5
-        p_login = _sigmoid(0.4 + 1.1 * engaged) * (1.0 if weekday else 0.2)
+
+        reminded = weekday & self.programme.reminders(day, self.position, self.employed)
+        mean_engaged = self.roster.engagement + self.workload - 3.0 * self.intent
+        engaged = mean_engaged + rng.normal(0.0, 0.4, size=n)
+        lift = np.where(reminded, REMINDER_LOGIN_LIFT, 0.0)
+        factor = 1.0 if weekday else 0.2
+        p_login = _sigmoid(0.4 + 1.1 * engaged + lift) * factor
+        units_lift = np.where(reminded, REMINDER_UNIT_LIFT, 0.0)
+        # The generator's own chance of progress on the open unit today (noise averaged out).
+        p_some = 1.0 - np.exp(-np.exp(0.25 + 0.35 * mean_engaged + units_lift))
+        self.q_progress[day] = self.employed * _sigmoid(0.4 + 1.1 * mean_engaged + lift) * factor
+        self.q_progress[day] *= p_some
         active = np.flatnonzero(self.employed & (rng.random(n) < p_login))
-        events = self._activity(day, active, engaged[active])
+        before = self.position.copy()
+        events = self._activity(day, active, engaged[active], units_lift[active])
+        touched = np.zeros(n, dtype=bool)
+        touched[active] = self._touched_any
+        if weekday:
+            self.stuck_days = np.where(touched, 0, self.stuck_days + 1)
+        self.stuck_days[self.position > before] = 0
 
         leaves = self.employed & (rng.random(n) < self.hazard[day])
         self.left_day[leaves] = day
         self.employed &= ~leaves
+        self.programme.check(day, rng, self.employed, self.roster.ability, self.max_retakes)
         return events
 
-    def _activity(self, day: int, who: np.ndarray, engaged: np.ndarray) -> Columns:
+    def _activity(
+        self, day: int, who: np.ndarray, engaged: np.ndarray, units_lift: np.ndarray
+    ) -> Columns:
         rng, cat, m = self.rng, self.catalog, len(who)
         shift_hour = SHIFT_START_HOUR[self.roster.shift[who]]
         # Learners on their way out log in at more erratic hours.
@@ -134,7 +174,7 @@ class _World:
         k, s = MAX_UNITS_PER_DAY, np.arange(MAX_UNITS_PER_DAY)[:, None]
         unit = cat.paths[self.roster.role[who], (self.position[who] + s) % cat.size]
         quiz = cat.is_quiz[unit]
-        wanted = np.minimum(rng.poisson(np.exp(0.25 + 0.35 * engaged)), k)
+        wanted = np.minimum(rng.poisson(np.exp(0.25 + 0.35 * engaged + units_lift)), k)
         finished_lesson = rng.random((k, m)) < _sigmoid(1.3 + 0.9 * engaged)
         dwell = cat.nominal_s[unit] * np.where(
             finished_lesson,
@@ -160,6 +200,9 @@ class _World:
         prior_done = np.vstack([np.ones((1, m), bool), np.cumprod(completed, axis=0)[:-1] > 0])
         touched = (s < wanted) & prior_done
         n_touched, n_done = touched.sum(axis=0), (touched & completed).sum(axis=0)
+        self._touched_any = n_touched > 0
+        retakes = np.where(touched & quiz, attempt - 1, 0).max(axis=0)
+        self.max_retakes[who] = np.maximum(self.max_retakes[who], retakes)
         self.position[who] += n_done
         self.attempt[who] = np.where(
             n_touched == 0,
@@ -194,25 +237,46 @@ class _World:
         left_us = self.origin_us + (self.left_day + 1) * DAY_US + 12 * HOUR_US
         learners["left_at"] = pd.to_datetime(np.where(gone, left_us, np.nan), unit="us", utc=True)
         events = events_frame(concat(chunks), ids, self.catalog)
-        return Dataset(conform_learners(learners), conform_events(events), self._truth(ids))
+        milestones, checks = self.programme.tables(ids, self.origin)
+        return Dataset(
+            conform_learners(learners),
+            conform_events(events),
+            self._truth(ids),
+            milestones=milestones,
+            checks=checks,
+        )
 
     def _truth(self, ids: np.ndarray) -> pd.DataFrame:
-        """P(left_at within the next 14 days) along each learner's simulated intent path.
+        """Per learner and day: P(left_at within the next 14 days) along the learner's simulated
+        intent path, and P(no progress on the open unit in the next 7 days).
 
         Leaving at the end of day k sets left_at to day k+1 at noon, so the 14 days after
         midnight of day d cover the hazards of days d-1 .. d+12.
         """
-        log_stay = np.vstack([np.zeros((1, len(ids))), np.cumsum(np.log1p(-self.hazard), 0)])
-        rows = []
-        for d in range(0, self.days - TRUTH_HORIZON_DAYS + 2):
-            lo, hi = max(d - 1, 0), d + TRUTH_HORIZON_DAYS - 1
-            here = (self.left_day < 0) | (self.left_day >= d - 1)
-            p = 1.0 - np.exp(log_stay[hi] - log_stay[lo])
-            day = pd.Timestamp(self.origin_us + d * DAY_US, unit="us", tz="UTC")
-            rows.append(pd.DataFrame({"learner_id": ids[here], "day": day, "p_leave_14d": p[here]}))
-        if not rows:
-            return pd.DataFrame({"learner_id": [], "day": [], "p_leave_14d": []})
-        return pd.concat(rows, ignore_index=True)
+        n_days = self.days - TRUTH_HORIZON_DAYS + 2
+        if n_days <= 0:
+            return pd.DataFrame({"learner_id": [], "day": [], "p_leave_14d": [], "p_stall_7d": []})
+        zero = np.zeros((1, len(ids)))
+        log_stay = np.vstack([zero, np.cumsum(np.log1p(-self.hazard), 0)])
+        log_idle = np.vstack([zero, np.cumsum(np.log1p(-self.q_progress), 0)])
+        d = np.arange(n_days)[:, None]
+        lo, hi = np.maximum(d - 1, 0), d + TRUTH_HORIZON_DAYS - 1
+        p_leave = 1.0 - np.exp(
+            np.take_along_axis(log_stay, np.broadcast_to(hi, (n_days, len(ids))), 0)
+            - np.take_along_axis(log_stay, np.broadcast_to(lo, (n_days, len(ids))), 0)
+        )
+        p_stall = np.exp(log_idle[d[:, 0] + STALL_TRUTH_DAYS] - log_idle[d[:, 0]])
+        here = (self.left_day[None, :] < 0) | (self.left_day[None, :] >= d - 1)
+        day_idx, who = np.nonzero(here)
+        days = pd.to_datetime(self.origin_us + day_idx * DAY_US, unit="us", utc=True)
+        return pd.DataFrame(
+            {
+                "learner_id": ids[who],
+                "day": days,
+                "p_leave_14d": p_leave[day_idx, who],
+                "p_stall_7d": p_stall[day_idx, who],
+            }
+        )
 
 
 def _sigmoid(x: np.ndarray | float) -> np.ndarray:

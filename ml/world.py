@@ -96,7 +96,7 @@ def make_roster(
     hire_date = pd.Timestamp(start) - pd.to_timedelta(tenure_days, unit="D")
     engagement = rng.normal(0.0, 1.0, size=n) + 0.25 * (role >= 3) - 0.2 * (shift == 2)
     trigger_logit = (
-        -6.3
+        -6.5
         + 0.6 * (shift == 2)
         + 0.5 * (tenure_days < 180)
         - 0.35 * engagement
