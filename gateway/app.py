@@ -70,7 +70,7 @@ def create_app(
     persisted = PersistedQueries(settings.apq_cache_size)
 
     @contextlib.asynccontextmanager
-    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
         client = http or httpx.AsyncClient(limits=httpx.Limits(max_connections=200))
         sources = (
             local_sources
@@ -91,6 +91,7 @@ def create_app(
             introspection=settings.introspection_enabled,
             plan_cache_size=settings.plan_cache_size,
         )
+        app.state.executor = state["executor"]
         log.info(
             "gateway ready",
             extra={

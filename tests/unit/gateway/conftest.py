@@ -77,11 +77,12 @@ class Switchable(httpx.AsyncBaseTransport):
 
 
 class Harness:
-    def __init__(self, tmp: Path) -> None:
+    def __init__(self, tmp: Path, **overrides: Any) -> None:
         self.settings = GatewaySettings(
             state_dir=tmp,
             internal_secret="internal-test-secret",
             jwt_secret="jwt-test-secret-that-is-long-enough-for-hs256",
+            **overrides,
         )
         self.calls: dict[str, list[str]] = {"catalog": [], "progress": []}
         self.risk = FakeRisk()
@@ -104,8 +105,16 @@ class Harness:
 
 
 @pytest.fixture
-async def harness(tmp_path: Path) -> AsyncIterator[tuple[Harness, httpx.AsyncClient]]:
-    h = Harness(tmp_path)
+def settings_overrides() -> dict[str, Any]:
+    """Gateway settings a test module wants changed (override this fixture)."""
+    return {}
+
+
+@pytest.fixture
+async def harness(
+    tmp_path: Path, settings_overrides: dict[str, Any]
+) -> AsyncIterator[tuple[Harness, httpx.AsyncClient]]:
+    h = Harness(tmp_path, **settings_overrides)
     upstream = httpx.AsyncClient(mounts=h.mounts)
     app = create_app(
         h.settings, supergraph=h.supergraph, http=upstream, local_sources={"risk": h.risk}
