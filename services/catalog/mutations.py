@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 import strawberry
 
+from learnpulse.auth import Principal
 from services.catalog import authoring, rules, transfer
 from services.catalog.assignment import AssignmentRule as DomainRule
 from services.catalog.inputs import (
@@ -21,10 +24,16 @@ from services.catalog.inputs import (
     given,
 )
 from services.catalog.payloads import AssignmentRule, CoursePayload, ImportCoursePayload
+from services.catalog.store import CatalogStore
 from services.catalog.types import CatalogInfo, Course
 
 
-def _who(info: CatalogInfo) -> dict[str, object]:
+class _Caller(TypedDict):
+    store: CatalogStore
+    principal: Principal
+
+
+def _who(info: CatalogInfo) -> _Caller:
     return {"store": info.context.store, "principal": info.context.principal}
 
 

@@ -141,7 +141,7 @@ class Query:
             if version not in frozen:
                 raise InvalidInput("version", f"course '{id}' has no version {version}")
             course, units = frozen[version].course, frozen[version].units
-        return transfer.to_document(course, units)
+        return JSON(transfer.to_document(course, units))
 
 
 class CatalogSchema(strawberry.federation.Schema):

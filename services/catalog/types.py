@@ -192,8 +192,9 @@ class Unit:
         return await load_course(info, self.course_id)
 
 
+# Named PathMilestone because progress has its own `Milestone` (a learner's standing on one).
 @strawberry.type(description="A checkpoint of a learning path: these courses, so many days in.")
-class Milestone:
+class PathMilestone:
     title: str
     course_ids: list[strawberry.ID]
     due_after_days: int | None = strawberry.field(
@@ -209,13 +210,13 @@ class Milestone:
 class LearningPath:
     id: strawberry.ID
     title: str
-    milestones: list[Milestone]
+    milestones: list[PathMilestone]
     course_ids: strawberry.Private[tuple[str, ...]]
 
     @classmethod
     def from_domain(cls, path: domain.LearningPath) -> LearningPath:
         milestones = [
-            Milestone(
+            PathMilestone(
                 title=m.title,
                 course_ids=[strawberry.ID(c) for c in m.course_ids],
                 due_after_days=m.due_after_days,
