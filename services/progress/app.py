@@ -14,12 +14,16 @@ from starlette.types import ASGIApp
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
+from learnpulse.auth import TokenVerifier
 from learnpulse.web import PrincipalGuard, health_routes, principal_of
+from services.progress.catalog_client import Catalog, HttpCatalog
 from services.progress.context import Context
+from services.progress.http_routes import http_routes
 from services.progress.schema import schema
 from services.progress.seed import seed_demo
 from services.progress.settings import ProgressSettings
 from services.progress.store import ProgressStore
+from services.progress.xapi_routes import xapi_routes
 
 log = logging.getLogger("learnpulse.progress")
 
@@ -31,17 +35,28 @@ class ProgressGraphQL(GraphQL[Context, None]):
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
         assert isinstance(request, Request)  # /graphql is an HTTP-only route
-        return Context(principal=principal_of(request), store=request.app.state.store)
+        state = request.app.state
+        return Context(principal=principal_of(request), store=state.store, catalog=state.catalog)
 
 
-def create_app(settings: ProgressSettings, *, store: ProgressStore | None = None) -> ASGIApp:
-    """The progress ASGI app; with `store` given, the caller owns it (tests, embedding)."""
+def create_app(
+    settings: ProgressSettings,
+    *,
+    store: ProgressStore | None = None,
+    catalog: Catalog | None = None,
+) -> ASGIApp:
+    """The progress ASGI app; with `store` given, the caller owns it (tests, embedding).
+
+    `catalog` answers which paths a new hire gets (the catalog subgraph over HTTP by default).
+    """
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         owned = app.state.store is None
         if owned:
-            app.state.store = ProgressStore.connect(settings.mongo_url)
+            app.state.store = ProgressStore.connect(
+                settings.mongo_url, concern=settings.mongo_write_concern
+            )
         try:
             await app.state.store.ensure_indexes()
             if settings.seed_demo and settings.in_memory:
@@ -59,6 +74,14 @@ def create_app(settings: ProgressSettings, *, store: ProgressStore | None = None
 
     # A plain Route only matches HTTP, so no websocket can reach the schema around the guard.
     graphql = ProgressGraphQL(schema, graphql_ide=None)
-    app = Starlette(routes=[*health_routes(ready), Route("/graphql", graphql)], lifespan=lifespan)
+    routes = [*health_routes(ready), Route("/graphql", graphql), *xapi_routes(), *http_routes()]
+    app = Starlette(routes=routes, lifespan=lifespan)
     app.state.store = store
+    app.state.catalog = catalog or HttpCatalog(
+        url=settings.catalog_url, key=settings.internal_key()
+    )
+    app.state.verifier = TokenVerifier(
+        hs256_secret=None if settings.jwks_file else settings.jwt_key(),
+        jwks_file=settings.jwks_file,
+    )
     return PrincipalGuard(app, key=settings.internal_key())

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from strawberry.dataloader import DataLoader
 
 from learnpulse.auth import Principal
+from services.progress.catalog_client import Catalog
 from services.progress.domain import CourseFacts, Enrollment, Learner, PathOutline
 from services.progress.store import ProgressStore
 
@@ -17,6 +18,7 @@ class Context:
 
     principal: Principal
     store: ProgressStore
+    catalog: Catalog | None = None  # only mutations that enroll new hires need it
     learner: DataLoader[str, Learner | None] = field(init=False)
     enrollments: DataLoader[str, list[Enrollment]] = field(init=False)
     outline: DataLoader[str, PathOutline | None] = field(init=False)

@@ -51,6 +51,18 @@ class LearnerPage:
 
 
 @dataclass(frozen=True)
+class MilestoneState:
+    title: str
+    done_units: int
+    total_units: int
+    completed_at: datetime | None
+
+    @property
+    def completed(self) -> bool:
+        return self.total_units > 0 and self.done_units == self.total_units
+
+
+@dataclass(frozen=True)
 class Enrollment:
     id: str
     learner_id: str
@@ -58,6 +70,8 @@ class Enrollment:
     status: EnrollmentStatus
     enrolled_at: datetime
     due_at: datetime | None = None
+    completed_at: datetime | None = None
+    milestones: tuple[MilestoneState, ...] = ()  # kept current as events arrive
 
 
 @dataclass(frozen=True)
@@ -75,6 +89,7 @@ class LearningEvent:
     success: bool | None = None
     attempt: int | None = None
     response: str | None = None
+    skill: str | None = None  # for wrong answers: errors are counted per skill
 
 
 @dataclass(frozen=True)
@@ -93,6 +108,7 @@ class PathOutline:
 
     path_id: str
     courses: tuple[CourseOutline, ...]
+    milestones: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (title, course ids)
 
 
 @dataclass(frozen=True)

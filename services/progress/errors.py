@@ -28,3 +28,12 @@ class Forbidden(ProgressError):
 
 class NotFound(ProgressError):
     code = "NOT_FOUND"
+
+
+class Conflict(ProgressError):
+    """A write that contradicts what is stored; `field` names where."""
+
+    code = "CONFLICT"
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message, field=field)

@@ -26,6 +26,7 @@ from services.progress.domain import (
 from services.progress.errors import Forbidden, NotFound
 from services.progress.paging import check_first, check_range, decode_cursor
 from services.progress.store import ProgressStore
+from services.progress.tracking import UnitState
 
 LoadLearner = Callable[[str], Awaitable[Learner | None]]  # e.g. a DataLoader's `load`
 MAX_ACTIVITY = 100
@@ -86,3 +87,8 @@ async def enrollments_with_progress(
     enrollments, facts = await asyncio.gather(load_enrollments(learner_id), load_facts(learner_id))
     outlines = await asyncio.gather(*(load_outline(e.path_id) for e in enrollments))
     return [enrollment_progress(e, o, facts) for e, o in zip(enrollments, outlines, strict=True)]
+
+
+async def unit_progress(*, store: ProgressStore, tenant: str, learner_id: str) -> list[UnitState]:
+    """A visible learner's unit states (the learner was scope-checked when resolved)."""
+    return (await store.unit_states(tenant=tenant, learner_ids=[learner_id])).get(learner_id, [])

@@ -8,6 +8,7 @@ from strawberry.types import ExecutionContext
 
 from services.progress import queries
 from services.progress.errors import ProgressError
+from services.progress.mutations import Mutation
 from services.progress.paging import encode_cursor
 from services.progress.types import Learner, ProgressInfo
 
@@ -90,4 +91,4 @@ class ProgressSchema(strawberry.federation.Schema):
         super().process_errors(unexpected, execution_context)
 
 
-schema = ProgressSchema(query=Query, federation_version="2.9")
+schema = ProgressSchema(query=Query, mutation=Mutation, federation_version="2.9")

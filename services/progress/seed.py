@@ -16,6 +16,7 @@ from services.progress.domain import (
     LearningEvent,
     PathOutline,
 )
+from services.progress.ingest import record_events
 from services.progress.store import ProgressStore
 
 
@@ -38,12 +39,14 @@ async def seed_demo(*, store: ProgressStore, now: datetime | None = None) -> int
             CourseOutline(cid, tuple(u.id for u in catalog.course(cid).units))
             for cid in path.course_ids
         )
-        await store.put_outline(tenant=path.tenant, outline=PathOutline(path.id, courses))
+        milestones = tuple((m.title, m.course_ids) for m in path.milestones)
+        outline = PathOutline(path.id, courses, milestones)
+        await store.put_outline(tenant=path.tenant, outline=outline)
     by_tenant: dict[str, list[LearningEvent]] = defaultdict(list)
     for row in demo_events(now):
         fields = {k: v for k, v in row.items() if k != "tenant_id"}
         by_tenant[row["tenant_id"]].append(LearningEvent(**fields))
     added = 0
     for tenant, events in by_tenant.items():
-        added += await store.add_events(tenant=tenant, events=events)
+        added += await record_events(store=store, tenant=tenant, events=events)
     return added

@@ -10,7 +10,8 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from pymongo import UpdateOne
+from pymongo import UpdateOne, WriteConcern
+from pymongo.errors import BulkWriteError
 
 from learnpulse import mongo
 from services.progress.domain import (
@@ -22,29 +23,39 @@ from services.progress.domain import (
     Learner,
     LearnerPage,
     LearningEvent,
+    MilestoneState,
     PathOutline,
 )
+from services.progress.statement_store import StatementStore
+from services.progress.tracking import EnrollmentState, UnitDelta, UnitKey, UnitState
 
 DATABASE = "learnpulse_progress"
 _NO_ID = {"_id": 0}
 _EVENT_FIELDS = (
     "learner_id", "ts", "verb", "course_id", "unit_id", "duration_s", "score", "success",
-    "attempt", "response",
+    "attempt", "response", "skill",
 )  # fmt: skip
+_DUPLICATE_KEY = 11000
+
+
+def write_concern(value: str) -> WriteConcern:
+    """`majority`, a node count such as `1`, or a tag set name (LEARNPULSE_MONGO_WRITE_CONCERN)."""
+    return WriteConcern(w=int(value) if value.isdigit() else value)
 
 
 class ProgressStore:
     """Roster, enrollments, path outlines and learning events, per tenant."""
 
-    def __init__(self, client: Any, *, database: str = DATABASE) -> None:
+    def __init__(self, client: Any, *, database: str = DATABASE, concern: str = "majority") -> None:
         self.client = client
-        db = client[database]
+        db = client.get_database(database, write_concern=write_concern(concern))
         self._learners, self._enrollments = db["learners"], db["enrollments"]
-        self._outlines, self._events = db["outlines"], db["events"]
+        self._outlines, self._events, self._units = db["outlines"], db["events"], db["units"]
+        self.statements = StatementStore(db)
 
     @classmethod
-    def connect(cls, url: str) -> ProgressStore:
-        return cls(mongo.connect(url))
+    def connect(cls, url: str, *, concern: str = "majority") -> ProgressStore:
+        return cls(mongo.connect(url), concern=concern)
 
     async def close(self) -> None:
         await mongo.close(self.client)
@@ -60,24 +71,40 @@ class ProgressStore:
         await self._outlines.create_index([("tenant_id", 1), ("path_id", 1)], unique=True)
         await self._events.create_index([("tenant_id", 1), ("event_id", 1)], unique=True)
         await self._events.create_index([("tenant_id", 1), ("learner_id", 1), ("ts", -1)])
+        await self._events.create_index([("tenant_id", 1), ("ts", 1)])
+        await self._units.create_index(
+            [("tenant_id", 1), ("learner_id", 1), ("unit_id", 1)], unique=True
+        )
+        await self.statements.ensure_indexes()
 
-    async def put_learner(self, *, tenant: str, learner: Learner) -> None:
-        doc = vars(learner) | {
-            "hire_date": _midnight(learner.hire_date),
-            "left_at": _midnight(learner.left_at),
-        }
+    async def put_learner(
+        self, *, tenant: str, learner: Learner, extra: dict[str, Any] | None = None
+    ) -> None:
+        """Replace a learner's profile; `extra` holds HR fields beyond it (ratings)."""
+        doc = (
+            vars(learner)
+            | (extra or {})
+            | {
+                "hire_date": _midnight(learner.hire_date),
+                "left_at": _midnight(learner.left_at),
+            }
+        )
         await self._replace(self._learners, {"tenant_id": tenant, "id": learner.id}, doc)
 
     async def put_enrollment(self, *, tenant: str, enrollment: Enrollment) -> None:
-        doc = vars(enrollment) | {"status": enrollment.status.value}
+        doc = vars(enrollment) | {
+            "status": enrollment.status.value,
+            "milestones": [vars(m) for m in enrollment.milestones],
+        }
         await self._replace(self._enrollments, {"tenant_id": tenant, "id": enrollment.id}, doc)
 
     async def put_outline(self, *, tenant: str, outline: PathOutline) -> None:
         courses = [
             {"course_id": c.course_id, "unit_ids": list(c.unit_ids)} for c in outline.courses
         ]
+        milestones = [{"title": t, "course_ids": list(ids)} for t, ids in outline.milestones]
         key = {"tenant_id": tenant, "path_id": outline.path_id}
-        await self._replace(self._outlines, key, {"courses": courses})
+        await self._replace(self._outlines, key, {"courses": courses, "milestones": milestones})
 
     async def add_events(self, *, tenant: str, events: Iterable[LearningEvent]) -> int:
         """Store events not seen before (by event_id); returns how many were new."""
@@ -93,6 +120,112 @@ class ProgressStore:
             return 0
         result = await self._events.bulk_write(ops, ordered=False)
         return int(result.upserted_count)
+
+    async def insert_new_events(
+        self, *, tenant: str, events: list[LearningEvent]
+    ) -> list[LearningEvent]:
+        """Insert events; returns those not stored before (a duplicate id is skipped, once)."""
+        if not events:
+            return []
+        docs = [_event_doc(tenant, e) for e in events]
+        try:
+            await self._events.insert_many(docs, ordered=False)
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if any(err.get("code") != _DUPLICATE_KEY for err in errors):
+                raise
+            skipped = {int(err["index"]) for err in errors}
+            return [e for i, e in enumerate(events) if i not in skipped]
+        return list(events)
+
+    async def remove_event(self, *, tenant: str, event_id: str) -> LearningEvent | None:
+        found = await self._events.find_one_and_delete(
+            {"tenant_id": tenant, "event_id": event_id}, projection=_NO_ID
+        )
+        return _event(found) if found else None
+
+    async def apply_unit_deltas(self, *, tenant: str, deltas: dict[UnitKey, UnitDelta]) -> None:
+        """One atomic single-document upsert per (learner, unit): commutative operators only."""
+        for (learner_id, unit_id), d in deltas.items():
+            inc: dict[str, Any] = {"dwell_s": d.dwell_s, "replays": d.replays}
+            inc |= {"attempts": d.attempts} | {f"errors.{k}": n for k, n in d.errors.items()}
+            low = {"first_at": d.first_at, "completed_at": d.completed_at}
+            high = {"last_at": d.last_at, "best_score": d.best_score, "course_id": d.course_id}
+            high |= {"passed": d.passed, "completed": d.completed}
+            ops = {"$inc": inc, "$min": _present(low), "$max": _present(high)}
+            await self._units.update_one(
+                {"tenant_id": tenant, "learner_id": learner_id, "unit_id": unit_id},
+                {op: fields for op, fields in ops.items() if fields},
+                upsert=True,
+            )
+
+    async def rebuild_unit(
+        self, *, tenant: str, learner_id: str, unit_id: str, delta: UnitDelta | None
+    ) -> None:
+        """Replace a unit's state with `delta` folded from all its events (after a voiding);
+        None (no events left) removes it."""
+        key = {"tenant_id": tenant, "learner_id": learner_id, "unit_id": unit_id}
+        if delta is None:
+            await self._units.delete_one(key)
+            return
+        doc = {k: v for k, v in vars(delta).items() if k != "errors"}
+        await self._replace(self._units, key, doc | {"errors": dict(delta.errors)})
+
+    async def unit_events(
+        self, *, tenant: str, learner_id: str, unit_id: str
+    ) -> list[LearningEvent]:
+        query = {"tenant_id": tenant, "learner_id": learner_id, "unit_id": unit_id}
+        return [_event(d) async for d in self._events.find(query, _NO_ID)]
+
+    async def unit_states(
+        self, *, tenant: str, learner_ids: Iterable[str]
+    ) -> dict[str, list[UnitState]]:
+        query = {"tenant_id": tenant, "learner_id": {"$in": list(learner_ids)}}
+        grouped: dict[str, list[UnitState]] = defaultdict(list)
+        async for d in self._units.find(query, _NO_ID).sort("unit_id", 1):
+            grouped[d["learner_id"]].append(_unit(d))
+        return grouped
+
+    async def set_enrollment_state(
+        self, *, tenant: str, enrollment_id: str, state: EnrollmentState
+    ) -> None:
+        milestones = [
+            {"title": m.title, "done_units": m.done_units, "total_units": m.total_units,
+             "completed_at": m.completed_at}
+            for m in state.milestones
+        ]  # fmt: skip
+        key = {"tenant_id": tenant, "id": enrollment_id}
+        fields = {"milestones": milestones, "progress": state.progress}
+        await self._enrollments.update_one(key, {"$set": fields})
+        if state.completed_at is not None:
+            done = {"status": "completed", "completed_at": state.completed_at}
+            await self._enrollments.update_one(key | {"status": "active"}, {"$set": done})
+
+    async def close_enrollments(self, *, tenant: str, learner_id: str) -> int:
+        """A leaver's open enrollments close; returns how many."""
+        result = await self._enrollments.update_many(
+            {"tenant_id": tenant, "learner_id": learner_id, "status": "active"},
+            {"$set": {"status": "closed"}},
+        )
+        return int(result.modified_count)
+
+    async def tenant_learners(self, *, tenant: str) -> Any:
+        """Every learner of a tenant, by id (an async iterator, for streaming exports)."""
+        async for d in self._learners.find({"tenant_id": tenant}, _NO_ID).sort("id", 1):
+            yield _learner(d)
+
+    async def tenant_events(
+        self, *, tenant: str, since: datetime | None, until: datetime | None
+    ) -> Any:
+        """A tenant's events in [since, until), oldest first (an async iterator)."""
+        window: dict[str, Any] = {}
+        if since is not None:
+            window["$gte"] = since
+        if until is not None:
+            window["$lt"] = until
+        query: dict[str, Any] = {"tenant_id": tenant} | ({"ts": window} if window else {})
+        async for d in self._events.find(query, _NO_ID).sort([("ts", 1), ("event_id", 1)]):
+            yield _event(d)
 
     async def learners_by_ids(self, *, tenant: str, ids: Iterable[str]) -> dict[str, Learner]:
         query = {"tenant_id": tenant, "id": {"$in": list(ids)}}
@@ -203,12 +336,46 @@ def _enrollment(d: dict[str, Any]) -> Enrollment:
         status=EnrollmentStatus(d["status"]),
         enrolled_at=_aware(d["enrolled_at"]) or d["enrolled_at"],
         due_at=_aware(d.get("due_at")),
+        completed_at=_aware(d.get("completed_at")),
+        milestones=tuple(
+            MilestoneState(
+                m["title"], m["done_units"], m["total_units"], _aware(m.get("completed_at"))
+            )
+            for m in d.get("milestones", [])
+        ),
     )
 
 
 def _outline(d: dict[str, Any]) -> PathOutline:
     courses = tuple(CourseOutline(c["course_id"], tuple(c["unit_ids"])) for c in d["courses"])
-    return PathOutline(d["path_id"], courses)
+    milestones = tuple((m["title"], tuple(m["course_ids"])) for m in d.get("milestones", []))
+    return PathOutline(d["path_id"], courses, milestones)
+
+
+def _event_doc(tenant: str, e: LearningEvent) -> dict[str, Any]:
+    return {"tenant_id": tenant, "event_id": e.event_id} | {f: getattr(e, f) for f in _EVENT_FIELDS}
+
+
+def _present(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def _unit(d: dict[str, Any]) -> UnitState:
+    return UnitState(
+        learner_id=d["learner_id"],
+        unit_id=d["unit_id"],
+        course_id=d.get("course_id"),
+        first_at=_aware(d.get("first_at")),
+        last_at=_aware(d.get("last_at")),
+        dwell_s=int(d.get("dwell_s", 0)),
+        replays=int(d.get("replays", 0)),
+        attempts=int(d.get("attempts", 0)),
+        errors=dict(d.get("errors", {})),
+        best_score=d.get("best_score"),
+        passed=bool(d.get("passed", False)),
+        completed=bool(d.get("completed", False)),
+        completed_at=_aware(d.get("completed_at")),
+    )
 
 
 def _event(d: dict[str, Any]) -> LearningEvent:

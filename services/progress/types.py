@@ -16,6 +16,7 @@ from strawberry.types import Info
 from services.progress import domain, queries
 from services.progress.context import Context
 from services.progress.domain import CourseProgressStatus, EnrollmentStatus
+from services.progress.tracking import UnitState
 
 # Registers the domain's enums as GraphQL enums; the domain module itself stays framework-free.
 strawberry.enum(EnrollmentStatus)
@@ -25,6 +26,11 @@ ProgressInfo = Info[Context, None]
 
 @strawberry.federation.type(directives=[Key(fields=FieldSet("id"), resolvable=False)])
 class Course:
+    id: strawberry.ID
+
+
+@strawberry.federation.type(directives=[Key(fields=FieldSet("id"), resolvable=False)])
+class Unit:
     id: strawberry.ID
 
 
@@ -54,6 +60,46 @@ class CourseProgress:
         )
 
 
+@strawberry.type(description="A checkpoint of an enrolled path: its courses' units finished.")
+class MilestoneProgress:
+    title: str
+    done_units: int
+    total_units: int
+    completed: bool
+    completed_at: datetime | None
+
+
+@strawberry.type(description="Wrong answers on one skill.")
+class SkillErrors:
+    skill: str
+    errors: int
+
+
+@strawberry.type(description="A learner's standing on one unit, kept current as events arrive.")
+class UnitProgress:
+    unit: Unit
+    course_id: strawberry.ID | None
+    status: str = strawberry.field(description="in_progress or completed.")
+    first_activity_at: datetime | None
+    last_activity_at: datetime | None
+    dwell_s: int
+    replays: int
+    attempts: int
+    errors_by_skill: list[SkillErrors]
+    best_score: float | None
+    passed: bool
+
+    @classmethod
+    def from_domain(cls, u: UnitState) -> UnitProgress:
+        return cls(
+            unit=Unit(id=strawberry.ID(u.unit_id)), course_id=_id(u.course_id), status=u.status,
+            first_activity_at=u.first_at, last_activity_at=u.last_at, dwell_s=u.dwell_s,
+            replays=u.replays, attempts=u.attempts, errors_by_skill=_skills(u),
+
+            best_score=u.best_score, passed=u.passed,
+        )  # fmt: skip
+
+
 @strawberry.type(description="A learner's enrollment in a learning path, with computed progress.")
 class Enrollment:
     id: strawberry.ID
@@ -64,6 +110,8 @@ class Enrollment:
     due_at: datetime | None
     progress: float = strawberry.field(description="Share of the path's units finished, 0..1.")
     courses: list[CourseProgress]
+    completed_at: datetime | None
+    milestones: list[MilestoneProgress]
 
     @classmethod
     def from_domain(cls, p: domain.EnrollmentProgress) -> Enrollment:
@@ -77,6 +125,17 @@ class Enrollment:
             due_at=e.due_at,
             progress=p.progress,
             courses=[CourseProgress.from_domain(c) for c in p.courses],
+            completed_at=e.completed_at,
+            milestones=[
+                MilestoneProgress(
+                    title=m.title,
+                    done_units=m.done_units,
+                    total_units=m.total_units,
+                    completed=m.completed,
+                    completed_at=m.completed_at,
+                )
+                for m in e.milestones
+            ],
         )
 
 
@@ -216,6 +275,12 @@ class Learner:
         )
         return [Enrollment.from_domain(e) for e in found]
 
+    @strawberry.field(description="Every unit the learner has touched, by unit id.")
+    async def units(self, info: ProgressInfo) -> list[UnitProgress]:
+        ctx = info.context
+        found = await queries.unit_progress(store=ctx.store, tenant=ctx.tenant, learner_id=self.id)
+        return [UnitProgress.from_domain(u) for u in found]
+
     @strawberry.field(description="The learner's latest events, newest first; `limit` is 1..100.")
     async def recent_activity(self, info: ProgressInfo, limit: int = 20) -> list[LearningEvent]:
         ctx = info.context
@@ -242,3 +307,7 @@ class Learner:
 
 def _id(value: str | None) -> strawberry.ID | None:
     return strawberry.ID(value) if value is not None else None
+
+
+def _skills(u: UnitState) -> list[SkillErrors]:
+    return [SkillErrors(skill=k, errors=n) for k, n in sorted(u.errors.items())]
