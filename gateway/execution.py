@@ -29,7 +29,7 @@ from graphql.execution.values import VariableValues, get_variable_values
 from graphql.language import NameNode
 
 from gateway.composition import Supergraph
-from gateway.fetching import Batcher, DownstreamError, LocalSource, Subgraph
+from gateway.fetching import Batcher, DownstreamError, Inflight, LocalSource, Subgraph
 from gateway.nodes import Node, to_graphql_error
 from gateway.plans import PlanCache
 from gateway.projection import REQUIRED_PREFIX, Projector
@@ -160,6 +160,7 @@ class Executor:
         self.subgraphs = subgraphs
         self.locals = local_sources
         self.http = http
+        self.inflight = Inflight()
         self.plans = PlanCache(
             supergraph.schema,
             max_depth=max_depth,
@@ -200,6 +201,7 @@ class Executor:
             self.http,
             headers,
             operation="mutation" if operation.operation == OperationType.MUTATION else "query",
+            inflight=self.inflight,
         )
         ctx = Context(self.supergraph, batcher, principal)
         batcher.ctx = ctx

@@ -1,13 +1,15 @@
 """Batched fetches from subgraphs: root fields and `_entities`, one request per subgraph per tick.
 
 Resolvers ask for what they miss; requests made while the executor walks one level of the
-query are grouped at the end of that event-loop tick into a single HTTP call per subgraph
-(several `_entities` groups travel in one operation under aliases).
+query are grouped, once the executor stops adding requests for a tick, into a single HTTP call
+per subgraph (several `_entities` groups travel in one operation under aliases). Identical
+subgraph calls in flight at the same time (same query, variables and principal) are sent once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -29,6 +31,9 @@ class LocalSource(Protocol):
     ) -> list[dict[str, Any] | Exception]: ...
 
     async def root(self, fields: list[FieldNode], ctx: Any) -> dict[str, Any]: ...
+
+
+MAX_WAIT_TICKS = 16
 
 
 @dataclass
@@ -56,7 +61,10 @@ class Batcher:
     operation: str = "query"
     ctx: Any = None
     _pending: dict[str, list[_Request]] = field(default_factory=lambda: defaultdict(list))
+    inflight: Inflight | None = None
     _scheduled: bool = False
+    _added: int = 0
+    _quiet_ticks: int = 0
 
     def request(
         self, subgraph: str, node: Node, type_name: str, fields: list[FieldNode]
@@ -67,12 +75,20 @@ class Batcher:
                 return queued.future
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._pending[subgraph].append(_Request(node, type_name, list(fields), future))
+        self._added += 1
         if not self._scheduled:
             self._scheduled = True
-            asyncio.get_running_loop().call_soon(self._flush)
+            self._quiet_ticks = 0
+            asyncio.get_running_loop().call_soon(self._flush, self._added)
         return future
 
-    def _flush(self) -> None:
+    def _flush(self, seen: int) -> None:
+        # graphql-core reaches sibling list items at different tick depths (a single awaitable
+        # is awaited directly, several are gathered): wait until a tick adds no request.
+        if self._added != seen and self._quiet_ticks < MAX_WAIT_TICKS:
+            self._quiet_ticks += 1
+            asyncio.get_running_loop().call_soon(self._flush, self._added)
+            return
         pending, self._pending, self._scheduled = self._pending, defaultdict(list), False
         for subgraph, requests in pending.items():
             task = asyncio.ensure_future(self._dispatch(subgraph, requests))
@@ -108,19 +124,18 @@ class Batcher:
         op = self.operation if roots else "query"
         head = f"{op}({', '.join(var_defs)})" if var_defs else op
         query = f"{head} {{ {' '.join(parts)} }}"
+        payload = json.dumps({"query": query, "variables": variables}).encode()
         try:
-            resp = await self.http.post(
-                sg.url,
-                json={"query": query, "variables": variables},
-                headers=self.headers,
-                timeout=sg.timeout_s,
-            )
-            body = resp.json()
+            if self.inflight is not None and op == "query":
+                status, content = await self.inflight.post(self.http, sg, payload, self.headers)
+            else:
+                status, content = await _post(self.http, sg, payload, self.headers)
+            body = json.loads(content)
         except (httpx.HTTPError, ValueError) as exc:
             raise DownstreamError(sg.name, f"{type(exc).__name__}: {exc}") from exc
         data = body.get("data") or {}
         errors = body.get("errors") or []
-        if not data and errors and resp.status_code >= 400:
+        if not data and errors and status >= 400:
             raise DownstreamError(
                 sg.name,
                 errors[0].get("message", "error"),
@@ -157,6 +172,52 @@ class Batcher:
                             result if isinstance(result, Exception) else result.get(f.name.value)
                         )
                         _put_local(node, key, value, src.name)
+
+
+async def _post(
+    http: httpx.AsyncClient, sg: Subgraph, payload: bytes, headers: dict[str, str]
+) -> tuple[int, bytes]:
+    resp = await http.post(
+        sg.url,
+        content=payload,
+        headers={**headers, "content-type": "application/json"},
+        timeout=sg.timeout_s,
+    )
+    return resp.status_code, resp.content
+
+
+class Inflight:
+    """Identical subgraph queries in flight at once share one HTTP call.
+
+    Waiters share the response bytes and parse them each, so no two client requests ever
+    share (and mutate) the same result objects.
+    """
+
+    def __init__(self) -> None:
+        self.calls: dict[tuple[str, bytes, tuple[tuple[str, str], ...]], asyncio.Future[Any]] = {}
+
+    async def post(
+        self, http: httpx.AsyncClient, sg: Subgraph, payload: bytes, headers: dict[str, str]
+    ) -> tuple[int, bytes]:
+        key = (sg.url, payload, tuple(sorted(headers.items())))
+        shared = self.calls.get(key)
+        if shared is not None:
+            return await asyncio.shield(shared)  # type: ignore[no-any-return]
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self.calls[key] = future
+        try:
+            result = await _post(http, sg, payload, headers)
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+        except Exception as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: waiters get it, and no one else should log it
+            raise
+        finally:
+            del self.calls[key]
+        future.set_result(result)
+        return result
 
 
 class DownstreamError(Exception):

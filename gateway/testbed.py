@@ -94,7 +94,7 @@ class Testbed:
             cwd = HIVE_DIR
         else:
             cmd = [sys.executable, "-m", "learnpulse.cli", part, "serve"]
-            cwd = self.root if part in SUBGRAPHS else ROOT
+            cwd = self.root
         log = (self.state / f"{part}.log").open("ab")
         self.procs[part] = subprocess.Popen(
             cmd, cwd=cwd, env=self._env(), stdout=log, stderr=subprocess.STDOUT,
