@@ -41,13 +41,23 @@ class CatalogUnavailable(Exception):
 
 
 class HttpCatalog:
-    def __init__(self, *, url: str, key: bytes, timeout_s: float = 5.0) -> None:
+    def __init__(
+        self,
+        *,
+        url: str,
+        key: bytes,
+        timeout_s: float = 5.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
         self._url, self._key, self._timeout = url, key, timeout_s
+        self._transport = transport  # tests pass an in-process one
 
     async def _ask(self, principal: Principal, query: str, variables: dict[str, Any]) -> Any:
         headers = {PRINCIPAL_HEADER: sign_principal(principal, self._key)}
         try:
-            async with httpx.AsyncClient(timeout=self._timeout) as client:
+            async with httpx.AsyncClient(
+                timeout=self._timeout, transport=self._transport
+            ) as client:
                 response = await client.post(
                     self._url, json={"query": query, "variables": variables}, headers=headers
                 )

@@ -62,12 +62,16 @@ def entry_from_json(raw: Any, field: str) -> roster.RosterEntry:
     except (KeyError, TypeError, ValueError):
         raise InvalidArgument(f"{field}.ratings", "ratings are [{period, rating}]") from None
     learner = Learner(
-        id=raw["id"], name=raw["name"], role=text["role"] or "",
-        department=text["department"] or "", shift=text["shift"] or "",
-        location=text["location"] or "", manager_id=raw.get("managerId"),
+        id=raw["id"],
+        name=raw["name"],
+        role=text["role"] or "",
+        department=text["department"] or "",
+        shift=text["shift"] or "",
+        location=text["location"] or "",
+        manager_id=raw.get("managerId"),
         hire_date=_day(raw.get("hireDate"), f"{field}.hireDate"),
         left_at=_day(raw.get("leftAt"), f"{field}.leftAt"),
-    )  # fmt: skip
+    )
     return roster.RosterEntry(learner, pairs)
 
 
@@ -82,9 +86,12 @@ async def hr_learners(request: Request) -> Response:
             return _error(400, 'send {"learners": [...]}', "learners")
         entries = [entry_from_json(r, f"learners[{i}]") for i, r in enumerate(rows)]
         result = await roster.upsert_learners(
-            store=request.app.state.store, catalog=request.app.state.catalog,
-            principal=principal, entries=entries, now=datetime.now(UTC),
-        )  # fmt: skip
+            store=request.app.state.store,
+            catalog=request.app.state.catalog,
+            principal=principal,
+            entries=entries,
+            now=datetime.now(UTC),
+        )
     except json.JSONDecodeError:
         return _error(400, "the body is not JSON", "body")
     except InvalidArgument as exc:
@@ -104,19 +111,33 @@ def _iso(value: datetime | date | None) -> str | None:
 
 def learner_row(tenant: str, who: Learner) -> dict[str, Any]:
     return {
-        "type": "learner", "learner_id": who.id, "tenant_id": tenant, "role": who.role,
-        "department": who.department, "shift": who.shift, "location": who.location,
-        "manager_id": who.manager_id, "hire_date": _iso(who.hire_date),
+        "type": "learner",
+        "learner_id": who.id,
+        "tenant_id": tenant,
+        "role": who.role,
+        "department": who.department,
+        "shift": who.shift,
+        "location": who.location,
+        "manager_id": who.manager_id,
+        "hire_date": _iso(who.hire_date),
         "left_at": _iso(who.left_at),
-    }  # fmt: skip
+    }
 
 
 def event_row(e: LearningEvent) -> dict[str, Any]:
     return {
-        "type": "event", "learner_id": e.learner_id, "ts": _iso(e.ts), "verb": e.verb,
-        "course_id": e.course_id, "unit_id": e.unit_id, "duration_s": e.duration_s,
-        "score": e.score, "success": e.success, "attempt": e.attempt, "response": e.response,
-    }  # fmt: skip
+        "type": "event",
+        "learner_id": e.learner_id,
+        "ts": _iso(e.ts),
+        "verb": e.verb,
+        "course_id": e.course_id,
+        "unit_id": e.unit_id,
+        "duration_s": e.duration_s,
+        "score": e.score,
+        "success": e.success,
+        "attempt": e.attempt,
+        "response": e.response,
+    }
 
 
 async def _ndjson(

@@ -78,10 +78,19 @@ class UpsertLearnersResult:
 
 def _event(learner_id: str, e: LearningEventInput, i: int) -> LearningEvent:
     event = LearningEvent(
-        event_id=str(e.id), learner_id=learner_id, ts=e.ts.astimezone(UTC), verb=e.verb,
-        course_id=e.course_id, unit_id=e.unit_id, duration_s=e.duration_s, score=e.score,
-        success=e.success, attempt=e.attempt, response=e.response, skill=e.skill,
-    )  # fmt: skip
+        event_id=str(e.id),
+        learner_id=learner_id,
+        ts=e.ts.astimezone(UTC),
+        verb=e.verb,
+        course_id=e.course_id,
+        unit_id=e.unit_id,
+        duration_s=e.duration_s,
+        score=e.score,
+        success=e.success,
+        attempt=e.attempt,
+        response=e.response,
+        skill=e.skill,
+    )
     problem = check_compact(event, f"events[{i}]")
     if problem:
         raise InvalidArgument(problem.split(" ", 1)[0], problem)
@@ -109,9 +118,11 @@ class Mutation:
     ) -> XapiCredential:
         ctx = info.context
         made, secret = await credentials.create_credential(
-            store=ctx.store, principal=ctx.principal, name=name,
+            store=ctx.store,
+            principal=ctx.principal,
+            name=name,
             scopes=scopes or ["statements/write", "statements/read"],
-        )  # fmt: skip
+        )
         return XapiCredential(key=made.key, secret=secret, name=made.name, scopes=list(made.scopes))
 
     @strawberry.mutation(description="HR admins: upsert roster rows; new hires are enrolled.")
@@ -123,17 +134,31 @@ class Mutation:
             raise RuntimeError("the progress app was built without a catalog client")
         entries = [
             roster.RosterEntry(
-                Learner(str(x.id), x.name, x.role, x.department, x.shift, x.location,
-                        x.manager_id, x.hire_date, x.left_at),
+                Learner(
+                    str(x.id),
+                    x.name,
+                    x.role,
+                    x.department,
+                    x.shift,
+                    x.location,
+                    x.manager_id,
+                    x.hire_date,
+                    x.left_at,
+                ),
                 tuple((r.period, r.rating) for r in x.ratings),
             )
             for x in learners
-        ]  # fmt: skip
+        ]
         result = await roster.upsert_learners(
-            store=ctx.store, catalog=ctx.catalog, principal=ctx.principal, entries=entries,
+            store=ctx.store,
+            catalog=ctx.catalog,
+            principal=ctx.principal,
+            entries=entries,
             now=datetime.now(UTC),
-        )  # fmt: skip
+        )
         return UpsertLearnersResult(
-            created=result.created, updated=result.updated, closed=result.closed,
+            created=result.created,
+            updated=result.updated,
+            closed=result.closed,
             enrolled=[strawberry.ID(i) for i in result.enrolled],
-        )  # fmt: skip
+        )

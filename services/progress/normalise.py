@@ -18,11 +18,18 @@ from services.progress.xapi import duration_seconds, parse_timestamp
 EXTENSION = "https://learnpulse.dev/xapi/extensions/"
 # The last segment of an xAPI verb IRI, for the verbs we count.
 VERB_ALIASES = {
-    "logged-in": "login", "login": "login", "launched": "launched",
-    "initialized": "launched", "progressed": "progressed", "experienced": "progressed",
-    "replayed": "replayed", "answered": "answered", "completed": "completed",
-    "passed": "passed", "failed": "failed",
-}  # fmt: skip
+    "logged-in": "login",
+    "login": "login",
+    "launched": "launched",
+    "initialized": "launched",
+    "progressed": "progressed",
+    "experienced": "progressed",
+    "replayed": "replayed",
+    "answered": "answered",
+    "completed": "completed",
+    "passed": "passed",
+    "failed": "failed",
+}
 
 
 def _segment(iri: Any) -> str | None:

@@ -74,9 +74,13 @@ async def upsert_learners(
             result.closed += await store.close_enrollments(tenant=tenant, learner_id=who.id)
         elif who.id not in known:
             result.enrolled += await _enroll_new_hire(
-                store=store, catalog=catalog, principal=principal, learner=who, now=now,
+                store=store,
+                catalog=catalog,
+                principal=principal,
+                learner=who,
+                now=now,
                 already={e.path_id for e in current.get(who.id, [])},
-            )  # fmt: skip
+            )
     return result
 
 
@@ -98,9 +102,13 @@ async def _enroll_new_hire(
             await store.put_outline(tenant=principal.tenant, outline=outline)
         due = now + timedelta(days=rule.due_after_days) if rule.due_after_days else None
         enrollment = Enrollment(
-            f"{learner.id}:{rule.path_id}", learner.id, rule.path_id,
-            EnrollmentStatus.ACTIVE, now, due,
-        )  # fmt: skip
+            f"{learner.id}:{rule.path_id}",
+            learner.id,
+            rule.path_id,
+            EnrollmentStatus.ACTIVE,
+            now,
+            due,
+        )
         await store.put_enrollment(tenant=principal.tenant, enrollment=enrollment)
         enrolled.append(enrollment.id)
         already.add(rule.path_id)

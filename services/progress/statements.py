@@ -53,8 +53,10 @@ async def store_statements(
     now: datetime,
 ) -> list[str]:
     """Validate, deduplicate and store a batch; returns every statement's id, in order."""
-    checked = [check_statement(s, f"{prefix}[{i}]" if prefix else "statement")
-               for i, s in enumerate(statements)]  # fmt: skip
+    checked = [
+        check_statement(s, f"{prefix}[{i}]" if prefix else "statement")
+        for i, s in enumerate(statements)
+    ]
     seen: dict[str, int] = {}
     for i, s in enumerate(checked):
         s.setdefault("id", str(uuid.uuid4()))
@@ -69,8 +71,10 @@ async def store_statements(
         if before is None:
             fresh.append(s)
         elif before.same != _same(s):
-            raise Conflict(f"{prefix}[{i}].id" if prefix else "statementId",
-                           f"statement {s['id']} exists with different content")  # fmt: skip
+            raise Conflict(
+                f"{prefix}[{i}].id" if prefix else "statementId",
+                f"statement {s['id']} exists with different content",
+            )
     batch_voiding = {s["id"] for s in checked if voided_target(s)}
     for i, s in enumerate(checked):
         target = voided_target(s)

@@ -32,9 +32,18 @@ from services.progress.tracking import EnrollmentState, UnitDelta, UnitKey, Unit
 DATABASE = "learnpulse_progress"
 _NO_ID = {"_id": 0}
 _EVENT_FIELDS = (
-    "learner_id", "ts", "verb", "course_id", "unit_id", "duration_s", "score", "success",
-    "attempt", "response", "skill",
-)  # fmt: skip
+    "learner_id",
+    "ts",
+    "verb",
+    "course_id",
+    "unit_id",
+    "duration_s",
+    "score",
+    "success",
+    "attempt",
+    "response",
+    "skill",
+)
 _DUPLICATE_KEY = 11000
 
 
@@ -190,10 +199,14 @@ class ProgressStore:
         self, *, tenant: str, enrollment_id: str, state: EnrollmentState
     ) -> None:
         milestones = [
-            {"title": m.title, "done_units": m.done_units, "total_units": m.total_units,
-             "completed_at": m.completed_at}
+            {
+                "title": m.title,
+                "done_units": m.done_units,
+                "total_units": m.total_units,
+                "completed_at": m.completed_at,
+            }
             for m in state.milestones
-        ]  # fmt: skip
+        ]
         key = {"tenant_id": tenant, "id": enrollment_id}
         fields = {"milestones": milestones, "progress": state.progress}
         await self._enrollments.update_one(key, {"$set": fields})
@@ -265,11 +278,21 @@ class ProgressStore:
         """Per learner and course: the units finished and the last activity, in one query."""
         finished = {"$cond": [{"$in": ["$verb", sorted(DONE_VERBS)]}, "$unit_id", None]}
         pipeline = [
-            {"$match": {"tenant_id": tenant, "learner_id": {"$in": list(learner_ids)},
-                        "course_id": {"$ne": None}}},
-            {"$group": {"_id": {"learner": "$learner_id", "course": "$course_id"},
-                        "last": {"$max": "$ts"}, "done": {"$addToSet": finished}}},
-        ]  # fmt: skip
+            {
+                "$match": {
+                    "tenant_id": tenant,
+                    "learner_id": {"$in": list(learner_ids)},
+                    "course_id": {"$ne": None},
+                }
+            },
+            {
+                "$group": {
+                    "_id": {"learner": "$learner_id", "course": "$course_id"},
+                    "last": {"$max": "$ts"},
+                    "done": {"$addToSet": finished},
+                }
+            },
+        ]
         facts: dict[str, dict[str, CourseFacts]] = defaultdict(dict)
         async for row in await self._events.aggregate(pipeline):
             done = frozenset(u for u in row["done"] if u is not None)

@@ -92,12 +92,18 @@ class UnitProgress:
     @classmethod
     def from_domain(cls, u: UnitState) -> UnitProgress:
         return cls(
-            unit=Unit(id=strawberry.ID(u.unit_id)), course_id=_id(u.course_id), status=u.status,
-            first_activity_at=u.first_at, last_activity_at=u.last_at, dwell_s=u.dwell_s,
-            replays=u.replays, attempts=u.attempts, errors_by_skill=_skills(u),
-
-            best_score=u.best_score, passed=u.passed,
-        )  # fmt: skip
+            unit=Unit(id=strawberry.ID(u.unit_id)),
+            course_id=_id(u.course_id),
+            status=u.status,
+            first_activity_at=u.first_at,
+            last_activity_at=u.last_at,
+            dwell_s=u.dwell_s,
+            replays=u.replays,
+            attempts=u.attempts,
+            errors_by_skill=_skills(u),
+            best_score=u.best_score,
+            passed=u.passed,
+        )
 
 
 @strawberry.type(description="A learner's enrollment in a learning path, with computed progress.")

@@ -19,9 +19,19 @@ _DURATION = re.compile(
     r"(T(?=\d)(\d+(?:\.\d+)?H)?(\d+(?:\.\d+)?M)?(\d+(?:\.\d+)?S)?)?$"
 )
 _STATEMENT_KEYS = {
-    "id", "actor", "verb", "object", "result", "context", "timestamp", "stored",
-    "authority", "version", "attachments", "objectType",
-}  # fmt: skip
+    "id",
+    "actor",
+    "verb",
+    "object",
+    "result",
+    "context",
+    "timestamp",
+    "stored",
+    "authority",
+    "version",
+    "attachments",
+    "objectType",
+}
 _IFIS = ("mbox", "mbox_sha1sum", "openid", "account")
 # Properties the store sets or that may differ between equal statements (xAPI "Statement
 # Comparison Requirements").

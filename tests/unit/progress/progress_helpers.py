@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import inspect
+import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -132,3 +134,42 @@ async def serving(app: ASGIApp) -> AsyncIterator[httpx.AsyncClient]:
         await inbox.put({"type": "lifespan.shutdown"})
         await outbox.get()
         await task
+
+
+CREATE_CREDENTIAL = """mutation ($scopes: [String!]) {
+  createXapiCredential(name: "partner LMS", scopes: $scopes) { key secret scopes }
+}"""
+COMPLETED = "http://adlnet.gov/expapi/verbs/completed"
+
+
+async def xapi_headers(
+    client: httpx.AsyncClient, *, principal: Principal = HR, scopes: list[str] | None = None
+) -> dict[str, str]:
+    """Headers of an xAPI client whose Basic credential an HR admin just created."""
+    body = await gql(client, CREATE_CREDENTIAL, {"scopes": scopes}, principal=principal)
+    made = body["data"]["createXapiCredential"]
+    basic = base64.b64encode(f"{made['key']}:{made['secret']}".encode()).decode()
+    return {"Authorization": f"Basic {basic}", "X-Experience-API-Version": "2.0.0"}
+
+
+def make_statement(**overrides: Any) -> dict[str, Any]:
+    """A statement of demo learner lrn-2 completing unit u-privacy-1 of course c-privacy."""
+    statement: dict[str, Any] = {
+        "id": str(uuid.uuid4()),
+        "actor": {
+            "objectType": "Agent",
+            "account": {"homePage": "https://hr.example", "name": "lrn-2"},
+        },
+        "verb": {"id": COMPLETED, "display": {"en-US": "completed"}},
+        "object": {
+            "id": "https://lms.example/units/u-privacy-1",
+            "definition": {"name": {"en-US": "Ladders"}},
+        },
+        "context": {
+            "contextActivities": {"parent": [{"id": "https://lms.example/courses/c-privacy"}]},
+            "registration": "6f1d1c5e-2f5b-4a8e-9a34-1c0f1b2a3c4d",
+        },
+        "result": {"duration": "PT4M30S", "score": {"scaled": 0.9}, "success": True},
+        "timestamp": "2026-12-01T10:00:00Z",
+    }
+    return statement | overrides
