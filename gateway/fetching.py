@@ -131,6 +131,10 @@ class Batcher:
             else:
                 status, content = await _post(self.http, sg, payload, self.headers)
             body = json.loads(content)
+        except (TimeoutError, httpx.TimeoutException) as exc:
+            raise DownstreamError(
+                sg.name, f"no answer within {sg.timeout_s:g} s", "SUBGRAPH_TIMEOUT"
+            ) from exc
         except (httpx.HTTPError, ValueError) as exc:
             raise DownstreamError(sg.name, f"{type(exc).__name__}: {exc}") from exc
         data = body.get("data") or {}
@@ -177,13 +181,14 @@ class Batcher:
 async def _post(
     http: httpx.AsyncClient, sg: Subgraph, payload: bytes, headers: dict[str, str]
 ) -> tuple[int, bytes]:
-    resp = await http.post(
-        sg.url,
-        content=payload,
-        headers={**headers, "content-type": "application/json"},
-        timeout=sg.timeout_s,
-    )
-    return resp.status_code, resp.content
+    async with asyncio.timeout(sg.timeout_s):  # the whole call, not each socket read
+        resp = await http.post(
+            sg.url,
+            content=payload,
+            headers={**headers, "content-type": "application/json"},
+            timeout=sg.timeout_s,
+        )
+        return resp.status_code, resp.content
 
 
 class Inflight:

@@ -104,14 +104,15 @@ class Testbed:
         if wait:
             self._wait(part, "/healthcheck" if part == "hive" else "/readyz")
 
-    def stop_part(self, part: str) -> None:
+    def stop_part(self, part: str, grace_s: float = 3.0) -> None:
+        """SIGTERM the part's process group; SIGKILL it after `grace_s` (0: kill, as a crash)."""
         proc = self.procs.pop(part, None)
         if proc is None:
             return
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
+            os.killpg(proc.pid, signal.SIGTERM if grace_s else signal.SIGKILL)
         try:
-            proc.wait(timeout=10)
+            proc.wait(timeout=grace_s)
         except subprocess.TimeoutExpired:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)

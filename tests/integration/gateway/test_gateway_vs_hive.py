@@ -73,3 +73,28 @@ def test_same_answer_as_hive_gateway(
         mine = (mine[0], [(path, None) for path, _ in mine[1]], mine[2])
     assert mine == theirs, (ours.text, hive.text)
     assert ours.status_code == hive.status_code, (ours.text, hive.text)
+
+
+def test_progress_down_gives_partial_data_and_recovers_without_restart(bed: Testbed) -> None:
+    """Last in this module: stops the shared progress process, then starts it again."""
+    query = '{ course(id: "c-safety") { title } learner(id: "lrn-1") { name } }'
+    assert ask_ours(bed, "manager", query, {}).json()["data"]["learner"]["name"] == "Ana Silva"
+    bed.stop_part("progress", grace_s=0)  # a crash
+    try:
+        down = ask_ours(bed, "manager", query, {})
+        assert down.status_code == 200
+        body = down.json()
+        assert body["data"] == {"course": {"title": "Warehouse Safety Essentials"}, "learner": None}
+        error = body["errors"][0]
+        assert error["path"] == ["learner"]
+        assert error["extensions"]["serviceName"] == "progress"
+        assert error["extensions"]["code"] == "DOWNSTREAM_SERVICE_ERROR"
+    finally:
+        bed.start_part("progress")
+    up = ask_ours(bed, "manager", query, {}).json()
+    assert up == {
+        "data": {
+            "course": {"title": "Warehouse Safety Essentials"},
+            "learner": {"name": "Ana Silva"},
+        }
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -64,15 +65,18 @@ class FakeRisk:
 
 
 class Switchable(httpx.AsyncBaseTransport):
-    """An in-process transport that can be switched off, like a subgraph going down."""
+    """An in-process transport that can be switched off or slowed, like a subgraph in trouble."""
 
     def __init__(self, app: object) -> None:
         self.inner = httpx.ASGITransport(app)  # type: ignore[arg-type]
         self.down = False
+        self.delay_s = 0.0
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if self.down:
             raise httpx.ConnectError("connection refused", request=request)
+        if self.delay_s:
+            await asyncio.sleep(self.delay_s)
         return await self.inner.handle_async_request(request)
 
 

@@ -115,3 +115,16 @@ async def test_production_settings_turn_off_introspection_and_graphiql(tmp_path:
     assert "introspection" in intro.json()["errors"][0]["message"]
     assert page.status_code == 404
     assert ok.json()["data"]["team"]
+
+
+async def test_slow_subgraph_times_out_into_a_located_error(tmp_path: Path) -> None:
+    h = Harness(tmp_path, subgraph_timeout_s=0.2)
+    h.mounts["http://127.0.0.1:4001"].delay_s = 5.0
+    query = '{ learner(id: "l1") { name } course(id: "c1") { title } }'
+    async with serve(h) as (_, client):
+        body = (await post(h, client, {"query": query})).json()
+    assert body["data"] == {"learner": {"name": "Learner l1"}, "course": None}
+    error = body["errors"][0]
+    assert error["path"] == ["course"]
+    assert error["extensions"]["code"] == "SUBGRAPH_TIMEOUT"
+    assert "0.2 s" in error["message"]
