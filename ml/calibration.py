@@ -39,8 +39,12 @@ def fit(raw: np.ndarray, y: np.ndarray) -> dict[str, Any]:
     if len(raw) < 2 or not 0 < y.sum() < len(y):
         return {"method": "identity"}
     iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(raw, y)
-    x_knots = np.asarray(iso.X_thresholds_, dtype=np.float64)
-    y_knots = np.asarray(iso.y_thresholds_, dtype=np.float64)
+    # One knot per isotonic block, at the block's middle: linear between blocks, so distinct
+    # raw scores keep distinct calibrated scores (ranking, hence ROC-AUC, is preserved).
+    levels, block = np.unique(np.asarray(iso.y_thresholds_, np.float64), return_inverse=True)
+    x_all = np.asarray(iso.X_thresholds_, dtype=np.float64)
+    x_knots = np.bincount(block, x_all) / np.bincount(block)
+    y_knots = levels
     if len(x_knots) > MAX_KNOTS:
         pick = np.unique(np.linspace(0, len(x_knots) - 1, MAX_KNOTS).round().astype(int))
         x_knots, y_knots = x_knots[pick], y_knots[pick]

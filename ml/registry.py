@@ -3,7 +3,8 @@ model versions with their serving metadata as tags, and moves aliases.
 
 Conventions the risk service relies on (tags are strings on each model version):
 `band_medium_threshold`, `band_high_threshold` (floats), `features` (JSON list, in order),
-`categorical_features` (JSON list), `dataset_fingerprint`, `target`, `metric.<name>` (test).
+`categorical_features` (JSON list), `dataset_fingerprint`, `target`, `metric.<name>` (test),
+`calibration` (JSON spec for `ml.calibration.apply`: raw Booster scores -> probabilities).
 """
 
 from __future__ import annotations
@@ -24,13 +25,15 @@ from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 from mlflow.models import infer_signature
 
+from ml import calibration
+
 if TYPE_CHECKING:
     from ml.training import TrainedModel
 
 EXPERIMENT = "learnpulse"
 MODEL_NAMES = {"attrition": "learnpulse-attrition", "stall": "learnpulse-stall"}
 CHAMPION, CHALLENGER = "champion", "challenger"
-HEADLINE_METRICS = ("roc_auc", "pr_auc", "brier", "base_rate")
+HEADLINE_METRICS = ("roc_auc", "pr_auc", "brier", "base_rate", "ece")
 DESCRIPTIONS = {
     "attrition": "Probability that a learner leaves the organisation within 14 days.",
     "stall": "Probability that a learner makes no progress on their open unit within 7 days.",
@@ -40,11 +43,14 @@ log = logging.getLogger(__name__)
 
 
 def register_models(
-    models: Sequence[TrainedModel], *, tracking_uri: str, alias: str = CHAMPION
+    models: Sequence[TrainedModel],
+    *,
+    tracking_uri: str,
+    alias: str = CHAMPION,
+    also: Sequence[str] = (),
 ) -> dict[str, str]:
-    """Log each model in its own run, register a new version, tag it and point `alias` at it.
-
-    Returns {registered model name: version}.
+    """Log each model in its own run, register a new version, tag it and point `alias` (and
+    every alias in `also`) at it. Returns {registered model name: version}.
     """
     versions = {}
     with _tracking(tracking_uri):
@@ -54,7 +60,8 @@ def register_models(
             name = MODEL_NAMES[model.target]
             version = _log_and_register(model, name)
             client.update_registered_model(name, description=DESCRIPTIONS[model.target])
-            client.set_registered_model_alias(name, alias, version)
+            for each in (alias, *also):
+                client.set_registered_model_alias(name, each, version)
             log.info("registered %s version %s as @%s", name, version, alias)
             versions[name] = version
     return versions
@@ -74,6 +81,47 @@ def versions_by_alias(*, tracking_uri: str, alias: str = CHAMPION) -> dict[str, 
     return found
 
 
+def version_by_alias(*, tracking_uri: str, name: str, alias: str) -> str | None:
+    """The version `alias` points at for model `name`, or None."""
+    client = MlflowClient(tracking_uri=tracking_uri)
+    try:
+        return str(client.get_model_version_by_alias(name, alias).version)
+    except MlflowException as exc:
+        if exc.error_code != "RESOURCE_DOES_NOT_EXIST":
+            raise
+        return None
+
+
+def load_version(*, tracking_uri: str, name: str, version: str) -> tuple[lightgbm.Booster, dict]:
+    """Download version `version` of `name`: its native Booster and its tags."""
+    import tempfile
+
+    import mlflow.artifacts
+
+    client = MlflowClient(tracking_uri=tracking_uri)
+    tags = dict(client.get_model_version(name, version).tags)
+    uri = client.get_model_version_download_uri(name, version)
+    with tempfile.TemporaryDirectory() as folder:
+        local = mlflow.artifacts.download_artifacts(
+            artifact_uri=uri, dst_path=folder, tracking_uri=tracking_uri
+        )
+        booster = mlflow.lightgbm.load_model(local)
+    if not isinstance(booster, lightgbm.Booster):
+        raise ValueError(f"{name} version {version} holds a {type(booster).__name__}")
+    return booster, tags
+
+
+def record(*, tracking_uri: str, name: str, version: str, tags: dict[str, str]) -> None:
+    """Set tags on one model version (decisions, evaluation results)."""
+    client = MlflowClient(tracking_uri=tracking_uri)
+    for key, value in tags.items():
+        client.set_model_version_tag(name, version, key, value)
+
+
+def move_alias(*, tracking_uri: str, name: str, alias: str, version: str) -> None:
+    MlflowClient(tracking_uri=tracking_uri).set_registered_model_alias(name, alias, version)
+
+
 def version_tags(model: TrainedModel) -> dict[str, str]:
     """The tags that let a server use a version without access to the training code's state."""
     tags = {
@@ -84,6 +132,7 @@ def version_tags(model: TrainedModel) -> dict[str, str]:
         "features": json.dumps(model.features),
         "categorical_features": json.dumps(model.categorical_features),
         "dataset_fingerprint": model.fingerprint,
+        calibration.TAG: calibration.dumps(model.calibration),
     }
     for metric in HEADLINE_METRICS:
         value = model.metrics.get(f"test_{metric}", math.nan)

@@ -1,21 +1,26 @@
 """Training: labelled examples from a dataset, a learner-disjoint and time-based split, one
-native LightGBM Booster per target (early-stopped on validation), test metrics and band
-thresholds; then registration in MLflow, and the first-start `ensure_champions`.
+native LightGBM Booster per target (early-stopped on validation), isotonic calibration and
+band thresholds chosen on validation, the test report with baselines; then registration in
+MLflow, and the first-start `ensure_champions`.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
+from ml import calibration
+from ml.baselines import fit_logreg, logreg_scores, rule_scores
 from ml.dataset import Dataset, validate
 from ml.evaluation import Bands, Split, band_thresholds, binary_metrics, split_examples
 from ml.features import CATEGORICAL_FEATURES, FEATURE_NAMES, LOOKBACK_DAYS
 from ml.labels import ATTRITION_HORIZON_DAYS, TARGETS, cutoffs, make_examples
+from ml.metrics import target_report
 
 Param = str | int | float | bool
 PARAMS: dict[str, Param] = {
@@ -55,6 +60,8 @@ class TrainedModel:
     params: dict[str, Param]
     fingerprint: str
     input_example: pd.DataFrame
+    calibration: dict[str, Any]
+    report: dict[str, Any]
     features: list[str] = field(default_factory=lambda: list(FEATURE_NAMES))
     categorical_features: list[str] = field(default_factory=lambda: list(CATEGORICAL_FEATURES))
 
@@ -68,8 +75,7 @@ def train_models(dataset: Dataset, *, seed: int = 7) -> list[TrainedModel]:
             f"the events span too few days for training ({len(cuts)} cut-offs): "
             f"use at least {LOOKBACK_DAYS + ATTRITION_HORIZON_DAYS + 16} days of events"
         )
-    examples = make_examples(dataset, cuts)
-    split = split_examples(examples, seed=seed, horizon_days=ATTRITION_HORIZON_DAYS)
+    split = make_split(dataset, seed=seed)
     context: dict[str, Param] = {
         "seed": seed,
         "data.learners": len(dataset.learners),
@@ -78,7 +84,17 @@ def train_models(dataset: Dataset, *, seed: int = 7) -> list[TrainedModel]:
         "split.first_future_cutoff": str(split.valid["as_of"].min()),
     }
     fingerprint = dataset.fingerprint()
-    return [_train(target, split, seed, fingerprint, context) for target in TARGETS]
+    return [_train(target, split, seed, fingerprint, context, dataset.truth) for target in TARGETS]
+
+
+def make_split(dataset: Dataset, *, seed: int) -> Split:
+    """Labelled examples at every cut-off, joined with department, shift and left_at (for the
+    report), split by learner and time; the same dataset and seed give the same split."""
+    cuts = cutoffs(dataset.events, every_days=CUTOFF_EVERY_DAYS)
+    examples = make_examples(dataset, cuts)
+    people = dataset.learners[["learner_id", "department", "shift", "left_at"]]
+    examples = examples.merge(people, on="learner_id", how="left")
+    return split_examples(examples, seed=seed, horizon_days=ATTRITION_HORIZON_DAYS)
 
 
 def train_and_register(
@@ -107,12 +123,14 @@ def ensure_champions(
 
 
 def _train(
-    target: str, split: Split, seed: int, fingerprint: str, context: dict[str, Param]
+    target: str,
+    split: Split,
+    seed: int,
+    fingerprint: str,
+    context: dict[str, Param],
+    truth: pd.DataFrame | None,
 ) -> TrainedModel:
-    parts = {
-        name: frame[frame[target].notna()]
-        for name, frame in (("train", split.train), ("valid", split.valid), ("test", split.test))
-    }
+    parts = labelled_parts(split, target)
     positives = int(parts["train"][target].sum())
     if positives < MIN_TRAIN_POSITIVES or parts["valid"].empty or parts["test"].empty:
         raise ValueError(
@@ -135,14 +153,28 @@ def _train(
         valid_names=["valid"],
         callbacks=[lgb.early_stopping(EARLY_STOPPING_ROUNDS, verbose=False)],
     )
-    scores = {name: np.asarray(booster.predict(x[name]), np.float64) for name in ("valid", "test")}
+    raw = {name: np.asarray(booster.predict(x[name]), np.float64) for name in ("valid", "test")}
+    spec = calibration.fit(raw["valid"], y["valid"])
+    scores = {name: calibration.apply(values, spec) for name, values in raw.items()}
+    # Bands are chosen on calibrated validation scores: the scale the risk service serves.
+    bands = band_thresholds(y["valid"], scores["valid"])
+    logreg = fit_logreg(x["train"], y["train"], seed=seed)
+    report = target_report(
+        target,
+        parts["test"],
+        scores["test"],
+        high=bands.high,
+        logreg=logreg_scores(logreg, x["test"]),
+        rule=rule_scores(x["test"]),
+        truth=truth,
+    )
     metrics = {"best_iteration": float(booster.best_iteration)}
     for name in ("train", "valid", "test"):
         metrics[f"{name}_rows"] = float(len(y[name]))
     for name in ("valid", "test"):
         for metric, value in binary_metrics(y[name], scores[name]).items():
             metrics[f"{name}_{metric}"] = value
-    bands = band_thresholds(y["valid"], scores["valid"])
+    metrics.update(flat_metrics(report))
     log.info("trained %s: test ROC-AUC %.3f", target, metrics["test_roc_auc"])
     return TrainedModel(
         target=target,
@@ -152,4 +184,23 @@ def _train(
         params={**params, **context, "target": target},
         fingerprint=fingerprint,
         input_example=x["test"].head(5),
+        calibration=spec,
+        report=report,
     )
+
+
+def labelled_parts(split: Split, target: str) -> dict[str, pd.DataFrame]:
+    """Train/valid/test rows that have a label for `target`."""
+    return {
+        name: frame[frame[target].notna()]
+        for name, frame in (("train", split.train), ("valid", split.valid), ("test", split.test))
+    }
+
+
+def flat_metrics(report: dict[str, Any]) -> dict[str, float]:
+    """The report's numbers as `test_<key>` MLflow metrics (None and nested views skipped)."""
+    return {
+        f"test_{key}": float(value)
+        for key, value in report.items()
+        if isinstance(value, int | float) and not isinstance(value, bool)
+    }
