@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -24,29 +23,20 @@ from gateway.composition import Supergraph, compose
 from gateway.execution import Executor, RequestError
 from gateway.fetching import LocalSource, Subgraph
 from gateway.plans import PersistedQueries
-from gateway.risk import SDL as RISK_SDL
 from gateway.risk import RiskSource
+from gateway.sdl import subgraph_sdls
 from gateway.settings import GatewaySettings
 from learnpulse.auth import PRINCIPAL_HEADER, AuthError, TokenVerifier, sign_principal
 from learnpulse.web import graphql_error, health_routes
 
 log = logging.getLogger("learnpulse.gateway")
-ROOT = Path(__file__).resolve().parent.parent
-SUBGRAPH_FILES = {
-    "catalog": ROOT / "services" / "catalog" / "schema.graphql",
-    "progress": ROOT / "services" / "progress" / "schema.graphql",
-}
 
 
-def subgraph_sdls() -> dict[str, str]:
-    """The committed subgraph SDLs plus the gateway's own risk source."""
-    sdls = {name: path.read_text() for name, path in SUBGRAPH_FILES.items()}
-    sdls["risk"] = RISK_SDL
-    return sdls
-
-
-def build_supergraph(sdls: dict[str, str] | None = None) -> Supergraph:
-    return compose(sdls if sdls is not None else subgraph_sdls())
+def build_supergraph(
+    sdls: dict[str, str] | None = None, settings: GatewaySettings | None = None
+) -> Supergraph:
+    """Compose the given SDLs, or those `settings.sdl_source` names (the files by default)."""
+    return compose(sdls if sdls is not None else subgraph_sdls(settings))
 
 
 def create_app(
@@ -56,7 +46,7 @@ def create_app(
     http: httpx.AsyncClient | None = None,
     local_sources: dict[str, LocalSource] | None = None,
 ) -> Starlette:
-    supergraph = supergraph or build_supergraph()
+    supergraph = supergraph or build_supergraph(settings=settings)
     subgraphs = {
         "catalog": Subgraph("catalog", settings.catalog_url, settings.subgraph_timeout_s),
         "progress": Subgraph("progress", settings.progress_url, settings.subgraph_timeout_s),

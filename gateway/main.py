@@ -36,7 +36,7 @@ def compose_command(_: argparse.Namespace) -> int:
     from gateway.app import build_supergraph
 
     try:
-        print(build_supergraph().sdl)
+        print(build_supergraph(settings=GatewaySettings()).sdl)
     except CompositionError as exc:
         print(f"gateway: {exc}", file=sys.stderr)
         return 2
