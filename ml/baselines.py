@@ -22,7 +22,13 @@ def fit_logreg(x: pd.DataFrame, y: np.ndarray, *, seed: int) -> object:
     numeric = [f for f in FEATURE_NAMES if f not in CATEGORICAL_FEATURES]
     prepare = ColumnTransformer(
         [
-            ("num", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), numeric),
+            (
+                "num",
+                make_pipeline(
+                    SimpleImputer(strategy="median", keep_empty_features=True), StandardScaler()
+                ),
+                numeric,
+            ),
             (
                 "cat",
                 make_pipeline(

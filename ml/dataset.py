@@ -174,7 +174,8 @@ def _conform(df: pd.DataFrame, kinds: dict[str, str], table: str) -> pd.DataFram
 def _cast(values: pd.Series, kind: str) -> pd.Series:
     values = values.reset_index(drop=True)
     if kind == "str":
-        return values.fillna("").astype(str)
+        # An all-missing column arrives as float NaN: blank it without a dtype-changing fillna.
+        return values.astype(object).where(values.notna(), "").astype(str)
     if kind == "datetime":
         return pd.to_datetime(values, utc=True).dt.as_unit("us")
     if kind == "float":
