@@ -96,6 +96,7 @@ async def _load(spec: dict[str, Any]) -> dict[str, Any]:
     key = spec["internal_key"].encode()
     latencies: list[float] = []
     errors = 0
+    failures: dict[str, int] = {}
     limits = httpx.Limits(
         max_connections=spec["concurrency"], max_keepalive_connections=spec["concurrency"]
     )
@@ -116,9 +117,13 @@ async def _load(spec: dict[str, Any]) -> dict[str, Any]:
                 started = time.perf_counter()
                 ok = True
                 hs = headers()
-                for step in steps:
-                    resp = await client.post(step["url"], json=step["body"], headers=hs)
-                    ok = ok and resp.status_code == 200 and "errors" not in resp.json()
+                try:
+                    for step in steps:
+                        resp = await client.post(step["url"], json=step["body"], headers=hs)
+                        ok = ok and resp.status_code == 200 and "errors" not in resp.json()
+                except (httpx.HTTPError, ValueError) as exc:
+                    ok = False
+                    failures[type(exc).__name__] = failures.get(type(exc).__name__, 0) + 1
                 if record:
                     latencies.append(time.perf_counter() - started)
                     errors += 0 if ok else 1
@@ -134,6 +139,7 @@ async def _load(spec: dict[str, Any]) -> dict[str, Any]:
     return {
         "requests": len(latencies),
         "errors": errors,
+        "failures": failures,
         "rps": round(len(latencies) / elapsed, 1),
         "p50_ms": round(1000 * statistics.median(latencies), 2) if latencies else None,
         "p99_ms": round(1000 * latencies[int(0.99 * (len(latencies) - 1))], 2)
@@ -147,7 +153,7 @@ def _run_load(spec: dict[str, Any]) -> dict[str, Any]:
         json.dump(spec, f)
     out = subprocess.run(
         [sys.executable, "-m", "gateway.bench", "--load", f.name],
-        capture_output=True, text=True, check=True,
+        stdout=subprocess.PIPE, text=True, check=True,
     )  # fmt: skip
     return json.loads(out.stdout)  # type: ignore[no-any-return]
 

@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from graphql import (
+    BooleanValueNode,
     DocumentNode,
     FieldDefinitionNode,
     GraphQLSchema,
@@ -57,6 +58,18 @@ class Supergraph:
     requires: dict[tuple[str, str], str] = field(default_factory=dict)
     # type -> subgraphs that define it at all
     type_subgraphs: dict[str, set[str]] = field(default_factory=dict)
+    # (type, field) -> {subgraph: the @provides selection that subgraph resolves below it}
+    provides: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
+    # (type, subgraph) whose @key says `resolvable: false`: never sent `_entities` for it
+    unresolvable: set[tuple[str, str]] = field(default_factory=set)
+
+    def entity_owners(self, type_name: str, field_name: str) -> list[str]:
+        """Owners of a field that can be asked for it through `_entities`."""
+        return [
+            o
+            for o in self.owners.get((type_name, field_name), ())
+            if (type_name, o) not in self.unresolvable
+        ]
 
     def is_entity(self, type_name: str) -> bool:
         return any(t == type_name for t, _ in self.keys)
@@ -80,6 +93,17 @@ def _directive_args(node: object, name: str) -> list[dict[str, str]]:
                     args[arg.name.value] = arg.value.value
             found.append(args)
     return found
+
+
+def _bool_arg(node: object, directive: str, arg: str, default: bool) -> bool:
+    """A boolean argument of the first `directive` on `node` (e.g. @key's `resolvable`)."""
+    for d in getattr(node, "directives", None) or ():
+        if d.name.value == directive:
+            for a in d.arguments:
+                if a.name.value == arg and isinstance(a.value, BooleanValueNode):
+                    return bool(a.value.value)
+            return default
+    return default
 
 
 def _has(node: object, name: str) -> bool:
@@ -115,6 +139,8 @@ def compose(subgraphs: dict[str, str]) -> Supergraph:
     owners: dict[tuple[str, str], list[str]] = defaultdict(list)
     keys: dict[tuple[str, str], list[str]] = {}
     requires: dict[tuple[str, str], str] = {}
+    provides: dict[tuple[str, str], dict[str, str]] = {}
+    unresolvable: set[tuple[str, str]] = set()
     type_subgraphs: dict[str, set[str]] = defaultdict(set)
     problems: list[str] = []
 
@@ -137,7 +163,9 @@ def compose(subgraphs: dict[str, str]) -> Supergraph:
                 | InterfaceTypeDefinitionNode
                 | InterfaceTypeExtensionNode,
             ):
-                _merge_object(sg, node, objects, owners, keys, requires, problems)
+                _merge_object(
+                    sg, node, objects, owners, keys, requires, problems, provides, unresolvable
+                )
             elif isinstance(node, EnumTypeDefinitionNode | EnumTypeExtensionNode):
                 for value in node.values or ():
                     enum_values[name].setdefault(value.name.value, value)
@@ -176,10 +204,21 @@ def compose(subgraphs: dict[str, str]) -> Supergraph:
         schema = build_ast_schema(doc)
     except Exception as exc:
         raise CompositionError(f"composed schema is invalid: {exc}") from exc
-    return Supergraph(schema, print_ast(doc), dict(owners), keys, requires, dict(type_subgraphs))
+    return Supergraph(
+        schema,
+        print_ast(doc),
+        dict(owners),
+        keys,
+        requires,
+        dict(type_subgraphs),
+        provides,
+        unresolvable,
+    )
 
 
-def _merge_object(sg, node, objects, owners, keys, requires, problems) -> None:  # type: ignore[no-untyped-def]
+def _merge_object(
+    sg, node, objects, owners, keys, requires, problems, provides, unresolvable
+) -> None:  # type: ignore[no-untyped-def]
     name = node.name.value
     draft = objects.setdefault(name, _ObjectDraft(name))
     draft.interface = isinstance(node, InterfaceTypeDefinitionNode | InterfaceTypeExtensionNode)
@@ -191,6 +230,8 @@ def _merge_object(sg, node, objects, owners, keys, requires, problems) -> None: 
         if "{" in first:
             problems.append(f"subgraph '{sg}': type {name}: only scalar @key fields are supported")
         keys[(name, sg)] = first.split()
+        if not _bool_arg(node, "key", "resolvable", True):
+            unresolvable.add((name, sg))
     type_shareable = _has(node, "shareable")
     for fdef in node.fields or ():
         fname = fdef.name.value
@@ -201,6 +242,8 @@ def _merge_object(sg, node, objects, owners, keys, requires, problems) -> None: 
             owners[(name, fname)].append(sg)
         for req in _directive_args(fdef, "requires"):
             requires[(name, fname)] = req.get("fields", "")
+        for prov in _directive_args(fdef, "provides"):
+            provides.setdefault((name, fname), {})[sg] = prov.get("fields", "")
         shareable = type_shareable or _has(fdef, "shareable") or external
         is_key = fname in keys.get((name, sg), ())
         prior = draft.fields.get(fname)

@@ -79,7 +79,15 @@ async def _fetch_then_read(parent: Node, key: str, info: GraphQLResolveInfo) -> 
     owners = ctx.supergraph.owners.get((type_name, info.field_name), [])
     if not owners:
         return None
-    target = parent.subgraph if parent.subgraph in owners else owners[0]
+    if parent.subgraph in owners:
+        target = parent.subgraph
+    elif parent.subgraph is None:
+        target = owners[0]  # a root field
+    else:
+        fetchable = ctx.supergraph.entity_owners(type_name, info.field_name)
+        if not fetchable:
+            return None
+        target = fetchable[0]
     fields = list(info.field_nodes)
     try:
         required = ctx.supergraph.requires.get((type_name, info.field_name))

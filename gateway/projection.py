@@ -81,7 +81,9 @@ class Projector:
         inner = get_named_type(fdef.type)
         sub = ""
         if is_composite_type(inner) and node.selection_set is not None:
-            sub = " " + self.selection(inner.name, [node.selection_set], subgraph)
+            provides = self.sg.provides.get((type_name, node.name.value), {}).get(subgraph)
+            provided = frozenset(top_level_fields(provides)) if provides else frozenset()
+            sub = " " + self.selection(inner.name, [node.selection_set], subgraph, provided)
         return f"{alias}{node.name.value}{args}{sub}"
 
     def arguments(self, fdef: GraphQLField, node: FieldNode) -> str:
@@ -96,17 +98,32 @@ class Projector:
                 parts.append(f"{arg.name.value}: {print_ast(literal)}")
         return f"({', '.join(parts)})" if parts else ""
 
-    def selection(self, type_name: str, sets: list[SelectionSetNode], subgraph: str) -> str:
-        """`{ ... }` for `type_name` in `subgraph`, always with typename and keys."""
+    def selection(
+        self,
+        type_name: str,
+        sets: list[SelectionSetNode],
+        subgraph: str,
+        provided: frozenset[str] = frozenset(),
+    ) -> str:
+        """`{ ... }` for `type_name` in `subgraph`, always with typename and keys.
+
+        `provided` names `@external` fields the subgraph resolves here through `@provides`.
+        """
         body = [TYPENAME, *self.key_fields(type_name, subgraph)]
-        body.extend(self._selections(type_name, sets, subgraph))
+        body.extend(self._selections(type_name, sets, subgraph, provided))
         return "{ " + " ".join(body) + " }"
 
     def key_fields(self, type_name: str, subgraph: str) -> list[str]:
         keys = self.sg.keys.get((type_name, subgraph), ())
         return [f"{key_alias(k)}: {k}" for k in keys]
 
-    def _selections(self, type_name: str, sets: list[SelectionSetNode], subgraph: str) -> list[str]:
+    def _selections(
+        self,
+        type_name: str,
+        sets: list[SelectionSetNode],
+        subgraph: str,
+        provided: frozenset[str] = frozenset(),
+    ) -> list[str]:
         out: list[str] = []
         for selection_set in sets:
             for node in selection_set.selections:
@@ -116,13 +133,15 @@ class Projector:
                     name = node.name.value
                     if name == TYPENAME:
                         continue
-                    if self.sg.resolvable(type_name, name, subgraph):
+                    if name in provided or self.sg.resolvable(type_name, name, subgraph):
                         out.append(self.field(type_name, node, subgraph))
                 elif isinstance(node, InlineFragmentNode | FragmentSpreadNode):
-                    out.extend(self._fragment(type_name, node, subgraph))
+                    out.extend(self._fragment(type_name, node, subgraph, provided))
         return out
 
-    def _fragment(self, type_name: str, node: Any, subgraph: str) -> list[str]:
+    def _fragment(
+        self, type_name: str, node: Any, subgraph: str, provided: frozenset[str]
+    ) -> list[str]:
         if isinstance(node, FragmentSpreadNode):
             frag = self.fragments.get(node.name.value)
             if frag is None:
@@ -132,7 +151,7 @@ class Projector:
             condition = node.type_condition.name.value if node.type_condition else type_name
             selection_set = node.selection_set
         if condition == type_name:
-            return self._selections(type_name, [selection_set], subgraph)
+            return self._selections(type_name, [selection_set], subgraph, provided)
         if not self.sg.knows_type(condition, subgraph):
             return []
         inner = self.selection(condition, [selection_set], subgraph)
