@@ -154,19 +154,20 @@ class ProgressStore:
         return _event(found) if found else None
 
     async def apply_unit_deltas(self, *, tenant: str, deltas: dict[UnitKey, UnitDelta]) -> None:
-        """One atomic single-document upsert per (learner, unit): commutative operators only."""
+        """One atomic single-document upsert per (learner, unit), commutative operators only,
+        sent in one unordered bulk write (one round trip per batch)."""
+        ops = []
         for (learner_id, unit_id), d in deltas.items():
             inc: dict[str, Any] = {"dwell_s": d.dwell_s, "replays": d.replays}
             inc |= {"attempts": d.attempts} | {f"errors.{k}": n for k, n in d.errors.items()}
             low = {"first_at": d.first_at, "completed_at": d.completed_at}
             high = {"last_at": d.last_at, "best_score": d.best_score, "course_id": d.course_id}
             high |= {"passed": d.passed, "completed": d.completed}
-            ops = {"$inc": inc, "$min": _present(low), "$max": _present(high)}
-            await self._units.update_one(
-                {"tenant_id": tenant, "learner_id": learner_id, "unit_id": unit_id},
-                {op: fields for op, fields in ops.items() if fields},
-                upsert=True,
-            )
+            update = {"$inc": inc, "$min": _present(low), "$max": _present(high)}
+            key = {"tenant_id": tenant, "learner_id": learner_id, "unit_id": unit_id}
+            ops.append(UpdateOne(key, {op: f for op, f in update.items() if f}, upsert=True))
+        if ops:
+            await self._units.bulk_write(ops, ordered=False)
 
     async def rebuild_unit(
         self, *, tenant: str, learner_id: str, unit_id: str, delta: UnitDelta | None
