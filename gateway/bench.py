@@ -28,6 +28,13 @@ ONE_JUMP = "one-jump"
 # ruff: noqa: E501
 MIX: dict[str, tuple[str, list[tuple[str, str, str | None]]]] = {
     ONE_JUMP: (
+        '{ learner(id: "lrn-1") { name enrollments { pathId path { id title } } } }',
+        [
+            ("progress", '{ learner(id: "lrn-1") { name enrollments { pathId path { id } } } }', None),
+            ("catalog", "... on LearningPath { id title }", "LearningPath"),
+        ],
+    ),
+    "course-jump": (
         '{ learner(id: "lrn-1") { name enrollments { courses { percent course { id title } } } } }',
         [
             ("progress", '{ learner(id: "lrn-1") { name enrollments { courses { percent course { id } } } } }', None),
@@ -135,12 +142,20 @@ async def _load(spec: dict[str, Any]) -> dict[str, Any]:
         until = started + spec["duration_s"]
         await asyncio.gather(*(worker(i, until, True) for i in range(c)))
         elapsed = time.perf_counter() - started
-    latencies.sort()
+    return {"latencies": latencies, "errors": errors, "failures": failures, "elapsed": elapsed}
+
+
+def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    latencies = sorted(x for r in runs for x in r["latencies"])
+    failures: dict[str, int] = {}
+    for r in runs:
+        for k, v in r["failures"].items():
+            failures[k] = failures.get(k, 0) + v
     return {
         "requests": len(latencies),
-        "errors": errors,
+        "errors": sum(r["errors"] for r in runs),
         "failures": failures,
-        "rps": round(len(latencies) / elapsed, 1),
+        "rps": round(len(latencies) / sum(r["elapsed"] for r in runs), 1),
         "p50_ms": round(1000 * statistics.median(latencies), 2) if latencies else None,
         "p99_ms": round(1000 * latencies[int(0.99 * (len(latencies) - 1))], 2)
         if latencies
@@ -168,26 +183,30 @@ def _target_requests(bed: Testbed, target: str, names: list[str], direct: dict[s
 
 
 def measure(
-    bed: Testbed, *, concurrency: int, duration_s: float, warmup_s: float
+    bed: Testbed, *, concurrency: int, duration_s: float, warmup_s: float, rounds: int
 ) -> dict[str, Any]:
+    """Targets take turns, `rounds` times, so drift on a busy machine hits each alike."""
     direct = direct_plans(bed)
     report: dict[str, Any] = {
         "concurrency": concurrency,
         "duration_s": duration_s,
+        "rounds": rounds,
         "mix": list(MIX),
     }
     phases = {"mix": (list(MIX), concurrency), "one_jump_c1": ([ONE_JUMP], 1)}
     for phase, (names, c) in phases.items():
-        report[phase] = {}
-        for target in ("direct", "gateway", "hive"):
-            reqs, headers, sign = _target_requests(bed, target, names, direct)
-            spec = {
-                "requests": reqs, "headers": headers, "sign_principal": sign,
-                "internal_key": bed.internal_key.decode(), "concurrency": c,
-                "duration_s": duration_s, "warmup_s": warmup_s,
-            }  # fmt: skip
-            print(f"bench gateway: {phase} via {target} (c={c}) ...", file=sys.stderr)
-            report[phase][target] = _run_load(spec)
+        runs: dict[str, list[dict[str, Any]]] = {t: [] for t in ("direct", "gateway", "hive")}
+        for i in range(rounds):
+            for target in runs:
+                reqs, headers, sign = _target_requests(bed, target, names, direct)
+                spec = {
+                    "requests": reqs, "headers": headers, "sign_principal": sign,
+                    "internal_key": bed.internal_key.decode(), "concurrency": c,
+                    "duration_s": duration_s / rounds, "warmup_s": warmup_s if i == 0 else 0.2,
+                }  # fmt: skip
+                print(f"bench gateway: {phase} round {i + 1} via {target} (c={c})", file=sys.stderr)
+                runs[target].append(_run_load(spec))
+        report[phase] = {t: _summary(r) for t, r in runs.items()}
     mix, jump = report["mix"], report["one_jump_c1"]
     report["ratios"] = {
         "ours_over_hive_rps": round(mix["gateway"]["rps"] / mix["hive"]["rps"], 3),
@@ -212,6 +231,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per target")
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds per target")
+    parser.add_argument("--rounds", type=int, default=3, help="turns each target takes")
     parser.add_argument("--root", type=Path, help="run the services from this checkout")
     parser.add_argument("--load", help=argparse.SUPPRESS)  # internal: run the load generator
     args = parser.parse_args(argv)
@@ -227,7 +247,11 @@ def main(argv: list[str]) -> int:
     bed.start()
     try:
         report = measure(
-            bed, concurrency=args.concurrency, duration_s=args.duration, warmup_s=args.warmup
+            bed,
+            concurrency=args.concurrency,
+            duration_s=args.duration,
+            warmup_s=args.warmup,
+            rounds=args.rounds,
         )
     finally:
         bed.stop()

@@ -49,7 +49,8 @@ def _wrap(value: Any, source: str | None, by_name: bool) -> Any:
         return [_wrap(v, source, by_name) for v in value]
     if isinstance(value, dict):
         node = Node(value, source, by_name)
-        node.errors.update(value.get("lp__errors", {}))
+        if "lp__errors" in value:
+            node.errors.update(value["lp__errors"])
         return node
     return value
 
@@ -65,10 +66,14 @@ def resolve_field(parent: Any, info: GraphQLResolveInfo, **_: Any) -> Any:
 
 def _read(parent: Node, key: str, info: GraphQLResolveInfo) -> Any:
     value = parent.data[key]
-    if value is None and key in parent.errors:
-        raise to_graphql_error(parent.errors[key], info.path.as_list())
-    if not is_composite_type(get_named_type(info.return_type)):
+    if value is None:
+        if key in parent.errors:
+            raise to_graphql_error(parent.errors[key], info.path.as_list())
+        return None
+    if not isinstance(value, dict | list):  # the hot path: a scalar
         return value
+    if not is_composite_type(get_named_type(info.return_type)):
+        return value  # a list of scalars, or a JSON scalar
     source, by_name = parent.source_of(key)
     return _wrap(value, source, by_name)
 
