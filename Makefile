@@ -36,12 +36,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $@
 
-# mlflow's graphene pins graphql-core below what strawberry needs: the server gets its own venv.
+# mlflow's graphene pins graphql-core below what strawberry needs: the server gets its own venv
+# (with lightgbm, so `mlflow models serve` can load our models for `learnpulse bench risk`).
 install-mlflow: $(MLFLOW_STAMP)
 $(MLFLOW_STAMP):
 	test -x $(MLFLOW_VENV)/bin/python || $(PY) -m venv $(MLFLOW_VENV)
 	$(MLFLOW_VENV)/bin/pip install -q --upgrade pip
-	$(MLFLOW_VENV)/bin/pip install -q 'mlflow==3.17.2'
+	$(MLFLOW_VENV)/bin/pip install -q 'mlflow==3.17.2' 'lightgbm==4.7.0'
 	touch $@
 
 # Node tools for tests and benchmarks: a reference federation composer and Hive Gateway.

@@ -1,0 +1,257 @@
+"""`learnpulse bench risk`: the same champions and synthetic trajectories through (a) features +
+predict in process, (b) ScoreTrajectories batches, (c) single-learner calls with explanations,
+(d) `mlflow models serve` fed precomputed features; learners/s, latency and ratios."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import grpc
+import httpx
+import numpy as np
+import pandas as pd
+
+from learnpulse.risk.v1 import risk_pb2, risk_pb2_grpc
+from ml import calibration
+from ml.features import build_features
+from services.risk import bench_procs as procs
+from services.risk.cache import ModelCache
+from services.risk.models import ModelSet
+from services.risk.registry import MlflowBackend, ModelRegistry
+
+
+def say(message: str) -> None:
+    print(f"[bench risk] {message}", file=sys.stderr, flush=True)
+
+
+def parse(argv: Sequence[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="learnpulse bench risk", description=__doc__)
+    p.add_argument("--learners", type=int, default=10_000, help="synthetic trajectories")
+    p.add_argument("--batch", type=int, default=500, help="learners per batch for (a), (b), (d)")
+    p.add_argument("--batch-concurrency", type=int, default=2, help="batches in flight, (b), (d)")
+    p.add_argument("--singles", type=int, default=2000, help="single-learner calls for (c)")
+    p.add_argument("--concurrency", type=int, default=4, help="single calls in flight for (c)")
+    p.add_argument("--days", type=int, default=35, help="days of synthetic history")
+    p.add_argument("--seed", type=int, default=3)
+    p.add_argument("--tracking-uri", help="an MLflow server to use instead of starting one")
+    p.add_argument("--json", action="store_true", help="print one JSON object to stdout")
+    return p.parse_args(list(argv))
+
+
+def load_models(tracking_uri: str, root: Path) -> ModelSet:
+    registry = ModelRegistry(MlflowBackend(tracking_uri), ModelCache(root / "bench-cache"))
+    asyncio.run(registry.refresh())
+    assert registry.current is not None
+    return registry.current
+
+
+def inprocess(
+    models: ModelSet,
+    learners: pd.DataFrame,
+    events: pd.DataFrame,
+    *,
+    as_of: pd.Timestamp,
+    batch: int,
+) -> tuple[float, pd.DataFrame]:
+    """(a): learners/s building features and calibrated probabilities of both models in
+    batches, with the server's single-threaded predict; also the features, for (d)."""
+    by_learner = dict(tuple(events.groupby("learner_id", sort=False)))
+    empty = events.iloc[:0]
+    chunks = [learners.iloc[i : i + batch] for i in range(0, len(learners), batch)]
+    parts = [pd.concat([by_learner.get(x, empty) for x in c["learner_id"]]) for c in chunks]
+    out = []
+    started = time.perf_counter()
+    for chunk, part in zip(chunks, parts, strict=True):
+        features = build_features(chunk, part, as_of)
+        for model in models.models:
+            values = features[list(model.meta.features)].to_numpy(np.float64, na_value=np.nan)
+            raw = model.booster.predict(values, num_threads=1)
+            calibration.apply(raw, model.meta.calibration)
+        out.append(features)
+    return len(learners) / (time.perf_counter() - started), pd.concat(out)
+
+
+async def in_flight(jobs: Sequence[Callable[[], Awaitable[None]]], concurrency: int) -> float:
+    """Seconds to run `jobs` with at most `concurrency` at a time."""
+    queue = list(reversed(jobs))
+
+    async def worker() -> None:
+        while queue:
+            await queue.pop()()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return time.perf_counter() - started
+
+
+async def grpc_runs(
+    target: str,
+    trajectories: list[risk_pb2.Trajectory],
+    as_of: pd.Timestamp,
+    args: argparse.Namespace,
+) -> dict[str, float]:
+    """(b) batches of `args.batch`, then (c) single learners with explanations."""
+    key = ((("x-api-key", procs.BENCH_KEY)),)
+    stamp = risk_pb2.ScoreTrajectoriesRequest().as_of
+    stamp.FromDatetime(as_of.to_pydatetime())
+    batches = [
+        risk_pb2.ScoreTrajectoriesRequest(
+            trajectories=trajectories[i : i + args.batch], as_of=stamp
+        )
+        for i in range(0, len(trajectories), args.batch)
+    ]
+    singles = [
+        risk_pb2.ScoreTrajectoriesRequest(
+            trajectories=[trajectories[i % len(trajectories)]], as_of=stamp, explain=True
+        )
+        for i in range(args.singles)
+    ]
+    latencies: list[float] = []
+    options = [
+        ("grpc.max_send_message_length", 64 << 20),
+        ("grpc.max_receive_message_length", 64 << 20),
+    ]
+    async with grpc.aio.insecure_channel(target, options=options) as channel:
+        stub = risk_pb2_grpc.RiskServiceStub(channel)
+
+        def batch_job(request: risk_pb2.ScoreTrajectoriesRequest) -> Callable[[], Awaitable[None]]:
+            async def job() -> None:
+                reply = await stub.ScoreTrajectories(request, metadata=key, timeout=120)
+                assert len(reply.scores) == len(request.trajectories)
+
+            return job
+
+        def single_job(request: risk_pb2.ScoreTrajectoriesRequest) -> Callable[[], Awaitable[None]]:
+            async def job() -> None:
+                started = time.perf_counter()
+                reply = await stub.ScoreTrajectories(request, metadata=key, timeout=10)
+                latencies.append(time.perf_counter() - started)
+                assert reply.scores[0].attrition.factors
+
+            return job
+
+        await in_flight([batch_job(batches[0])], 1)  # warm-up
+        say(f"(b) {len(batches)} batches of {args.batch} over loopback gRPC ...")
+        seconds = await in_flight([batch_job(b) for b in batches], args.batch_concurrency)
+        batch_rate = len(trajectories) / seconds
+        await in_flight([single_job(s) for s in singles[:50]], args.concurrency)  # warm-up
+        latencies.clear()
+        say(f"(c) {len(singles)} single-learner calls, {args.concurrency} in flight ...")
+        seconds = await in_flight([single_job(s) for s in singles], args.concurrency)
+    p50, p99 = np.percentile(np.array(latencies) * 1000, [50, 99])
+    return {
+        "grpc_batch_learners_per_s": batch_rate,
+        "grpc_single_learners_per_s": len(singles) / seconds,
+        "grpc_single_p50_ms": float(p50),
+        "grpc_single_p99_ms": float(p99),
+    }
+
+
+async def mlflow_serve_run(
+    url: str, features: pd.DataFrame, columns: list[str], args: argparse.Namespace
+) -> tuple[float, np.ndarray]:
+    """(d): learners/s posting precomputed feature batches to /invocations; the predictions."""
+    frame = features[columns]
+    bodies = []
+    for i in range(0, len(frame), args.batch):
+        part = frame.iloc[i : i + args.batch]
+        rows = [[None if v != v else v for v in row] for row in part.to_numpy().tolist()]
+        split = {"columns": columns, "data": rows}
+        bodies.append((i, json.dumps({"dataframe_split": split}).encode()))
+    predictions: dict[int, list[float]] = {}
+    headers = {"Content-Type": "application/json"}
+    async with httpx.AsyncClient(timeout=120) as client:
+
+        def job(i: int, body: bytes) -> Callable[[], Awaitable[None]]:
+            async def run() -> None:
+                reply = await client.post(url, content=body, headers=headers)
+                reply.raise_for_status()
+                predictions[i] = reply.json()["predictions"]
+
+            return run
+
+        await in_flight([job(*bodies[0])], 1)  # warm-up
+        say(f"(d) {len(bodies)} batches to mlflow models serve ...")
+        seconds = await in_flight([job(i, b) for i, b in bodies], args.batch_concurrency)
+    ordered = np.concatenate([np.asarray(predictions[i], dtype=np.float64) for i, _ in bodies])
+    return len(frame) / seconds, ordered
+
+
+def main(argv: list[str]) -> int:
+    args = parse(argv)
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    # MLflow prints run links on stdout; with --json, stdout carries the one JSON object only.
+    with contextlib.redirect_stdout(sys.stderr):
+        report = measure(args)
+    if args.json:
+        print(json.dumps(report))
+    else:
+        for name, value in report.items():
+            shown = f"{value:,.2f}" if isinstance(value, float) else value
+            print(f"{name:40} {shown}")
+    return 0
+
+
+def measure(args: argparse.Namespace) -> dict[str, Any]:
+    from ml.synth import generate
+    from ml.training import ensure_champions
+
+    with tempfile.TemporaryDirectory(prefix="learnpulse-bench-risk-") as tmp, ExitStack() as stack:
+        root = Path(tmp)
+        uri = args.tracking_uri or stack.enter_context(procs.mlflow_server(root))
+        say(f"MLflow at {uri}; ensuring champion models ...")
+        versions = ensure_champions(tracking_uri=uri)
+        models = load_models(uri, root)
+        attrition = models.attrition.meta
+        say("starting mlflow models serve and learnpulse risk serve ...")
+        model_uri = f"models:/{attrition.name}/{attrition.version}"
+        serve_url = stack.enter_context(procs.models_serve(uri, model_uri, root))
+        target = stack.enter_context(procs.risk_server(uri, root))
+        say(f"synthesising {args.learners} learners over {args.days} days ...")
+        world = generate(n_learners=args.learners, days=args.days, seed=args.seed)
+        as_of = world.events["ts"].max().floor("D")
+        events = procs.window(world.events, as_of)
+        learners = world.learners.reset_index(drop=True)
+        trajectories = procs.trajectories(learners, events)
+        say("(a) in-process features + predict ...")
+        a, features = inprocess(models, learners, events, as_of=as_of, batch=args.batch)
+        grpc_figures = asyncio.run(grpc_runs(target, trajectories, as_of, args))
+        d, served = asyncio.run(
+            mlflow_serve_run(serve_url, features, list(attrition.features), args)
+        )
+    raw = models.attrition.booster.predict(features[list(attrition.features)].to_numpy(np.float64))
+    b = grpc_figures["grpc_batch_learners_per_s"]
+    report: dict[str, Any] = {
+        "learners": args.learners,
+        "events": len(events),
+        "batch": args.batch,
+        "batch_concurrency": args.batch_concurrency,
+        "singles": args.singles,
+        "single_concurrency": args.concurrency,
+        "models": versions,
+        "inprocess_learners_per_s": a,
+        **grpc_figures,
+        "mlflow_serve_learners_per_s": d,
+        "mlflow_serve_max_abs_diff": float(np.max(np.abs(served - raw))),
+        "ratio_grpc_batch_over_mlflow_serve": b / d,
+        "ratio_grpc_batch_over_inprocess": b / a,
+        "targets_met": {
+            "grpc_batch_ge_5x_mlflow_serve": b >= 5 * d,
+            "grpc_batch_ge_half_inprocess": b >= 0.5 * a,
+            "single_p99_le_10ms": grpc_figures["grpc_single_p99_ms"] <= 10.0,
+        },
+        "cpus": os.cpu_count(),
+        "load_1m": round(os.getloadavg()[0], 2),
+    }
+    return report
