@@ -15,7 +15,7 @@ from learnpulse.auth import PRINCIPAL_HEADER, Principal, sign_principal
 from services.progress.domain import CourseOutline, Learner, PathOutline
 
 PATHS_FOR = """query PathsFor($profile: LearnerProfileInput!) {
-  pathsFor(profile: $profile) { pathId mandatory dueAfterDays ruleId }
+  pathsFor(profile: $profile) { pathId mandatory dueAfterDays ruleId dueFrom }
 }"""
 OUTLINE = """query Outline($id: ID!) {
   learningPath(id: $id) { courses { id units { id } } milestones { title courseIds } }
@@ -28,6 +28,7 @@ class PathRule:
     mandatory: bool
     due_after_days: int | None
     rule_id: str
+    due_from: str = "ENROLMENT"  # or HIRE: what `due_after_days` counts from
 
 
 class Catalog(Protocol):
@@ -78,7 +79,13 @@ class HttpCatalog:
         }
         data = await self._ask(principal, PATHS_FOR, {"profile": profile})
         return [
-            PathRule(r["pathId"], r["mandatory"], r.get("dueAfterDays"), r["ruleId"])
+            PathRule(
+                r["pathId"],
+                r["mandatory"],
+                r.get("dueAfterDays"),
+                r["ruleId"],
+                r.get("dueFrom") or "ENROLMENT",
+            )
             for r in data["pathsFor"]
         ]
 

@@ -6,11 +6,11 @@ enrollments close.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from learnpulse.auth import Principal
-from services.progress.catalog_client import Catalog
+from services.progress.catalog_client import Catalog, PathRule
 from services.progress.domain import Enrollment, EnrollmentStatus, Learner
 from services.progress.errors import Forbidden, InvalidArgument
 from services.progress.store import ProgressStore
@@ -100,7 +100,7 @@ async def _enroll_new_hire(
         outline = await catalog.outline(principal=principal, path_id=rule.path_id)
         if outline is not None:
             await store.put_outline(tenant=principal.tenant, outline=outline)
-        due = now + timedelta(days=rule.due_after_days) if rule.due_after_days else None
+        due = _due(rule, learner, now)
         enrollment = Enrollment(
             f"{learner.id}:{rule.path_id}",
             learner.id,
@@ -113,3 +113,13 @@ async def _enroll_new_hire(
         enrolled.append(enrollment.id)
         already.add(rule.path_id)
     return enrolled
+
+
+def _due(rule: PathRule, learner: Learner, now: datetime) -> datetime | None:
+    """`dueAfterDays` after the hire date (dueFrom HIRE, when known) or after enrolment."""
+    if rule.due_after_days is None:
+        return None
+    start = now
+    if rule.due_from == "HIRE" and learner.hire_date is not None:
+        start = datetime.combine(learner.hire_date, time(), UTC)
+    return start + timedelta(days=rule.due_after_days)

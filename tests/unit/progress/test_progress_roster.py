@@ -29,14 +29,15 @@ ENROLLMENTS = """query ($id: ID!) {
 
 
 class FakeCatalog:
-    """Pickers get the onboarding path (due in 14 days); everyone gets privacy (no due date)."""
+    """Pickers get onboarding (due 14 days after enrolment); everyone gets privacy (due 30 days
+    after hire)."""
 
     def __init__(self) -> None:
         self.asked: list[str] = []
 
     async def paths_for(self, *, principal: Principal, learner: Learner) -> list[PathRule]:
         self.asked.append(learner.id)
-        rules = [PathRule("p-privacy-new", False, None, "r-all")]
+        rules = [PathRule("p-privacy-new", False, 30, "r-all", "HIRE")]
         if learner.role == "Picker":
             rules.insert(0, PathRule("p-onboarding", True, 14, "r-pickers"))
         return rules
@@ -93,7 +94,7 @@ async def test_a_new_hire_is_enrolled_in_the_catalogs_paths_with_due_dates(
     assert again["data"]["upsertLearners"]["enrolled"] == []
     assert catalog.asked == ["lrn-new"]
     due = {e["pathId"]: e["dueAt"] for e in learner["enrollments"]}
-    assert due["p-privacy-new"] is None
+    assert due["p-privacy-new"].startswith("2026-12-31T00:00:00")
     delta = datetime.fromisoformat(due["p-onboarding"]) - before
     assert timedelta(days=14) <= delta < timedelta(days=14, minutes=1)
 
