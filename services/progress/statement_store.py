@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pymongo.errors import BulkWriteError
@@ -131,4 +131,7 @@ class StatementStore:
 def _stored(d: dict[str, Any]) -> StoredStatement:
     # The statement is kept as its JSON text: extension keys are IRIs full of dots.
     statement = json.loads(d["statement"])
-    return StoredStatement(d["id"], statement, d["same"], d["voided"], d["stored"])
+    stored = d["stored"]
+    if stored.tzinfo is None:  # the memory fake returns naive UTC datetimes
+        stored = stored.replace(tzinfo=UTC)
+    return StoredStatement(d["id"], statement, d["same"], d["voided"], stored)

@@ -88,9 +88,23 @@ async def store_statements(
     if new_targets:
         await store.statements.void(tenant=tenant, ids=new_targets)
         await retract_events(store=store, tenant=tenant, event_ids=new_targets)
-    events = [e for s in fresh if not voided_target(s) and (e := from_statement(s, stored=now))]
+    # Known, identical, unvoided statements are counted again too: events dedupe by id, so a
+    # retry after a failure between the two writes completes the progress update.
+    again = [s for s in checked if s["id"] in known and not known[s["id"]].voided]
+    events = [
+        e
+        for s in [*fresh, *again]
+        if not voided_target(s) and (e := from_statement(s, stored=_stored_at(known, s, now)))
+    ]
     await record_events(store=store, tenant=tenant, events=events)
     return [s["id"] for s in checked]
+
+
+def _stored_at(
+    known: dict[str, StoredStatement], statement: dict[str, Any], now: datetime
+) -> datetime:
+    before = known.get(statement["id"])
+    return before.stored if before is not None else now
 
 
 def _row(statement: dict[str, Any], *, authority: dict[str, Any], now: datetime) -> dict[str, Any]:

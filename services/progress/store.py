@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, time
+from datetime import datetime
 from typing import Any
 
 from pymongo import UpdateOne, WriteConcern
@@ -17,33 +17,29 @@ from learnpulse import mongo
 from services.progress.domain import (
     DONE_VERBS,
     CourseFacts,
-    CourseOutline,
     Enrollment,
-    EnrollmentStatus,
     Learner,
     LearnerPage,
     LearningEvent,
-    MilestoneState,
     PathOutline,
 )
 from services.progress.statement_store import StatementStore
+from services.progress.store_docs import (
+    EVENT_FIELDS,
+    aware,
+    enrollment_from,
+    event_doc,
+    event_from,
+    learner_from,
+    midnight,
+    outline_from,
+    present,
+    unit_from,
+)
 from services.progress.tracking import EnrollmentState, UnitDelta, UnitKey, UnitState
 
 DATABASE = "learnpulse_progress"
 _NO_ID = {"_id": 0}
-_EVENT_FIELDS = (
-    "learner_id",
-    "ts",
-    "verb",
-    "course_id",
-    "unit_id",
-    "duration_s",
-    "score",
-    "success",
-    "attempt",
-    "response",
-    "skill",
-)
 _DUPLICATE_KEY = 11000
 
 
@@ -94,8 +90,8 @@ class ProgressStore:
             vars(learner)
             | (extra or {})
             | {
-                "hire_date": _midnight(learner.hire_date),
-                "left_at": _midnight(learner.left_at),
+                "hire_date": midnight(learner.hire_date),
+                "left_at": midnight(learner.left_at),
             }
         )
         await self._replace(self._learners, {"tenant_id": tenant, "id": learner.id}, doc)
@@ -120,7 +116,7 @@ class ProgressStore:
         ops = [
             UpdateOne(
                 {"tenant_id": tenant, "event_id": e.event_id},
-                {"$setOnInsert": {f: getattr(e, f) for f in _EVENT_FIELDS}},
+                {"$setOnInsert": {f: getattr(e, f) for f in EVENT_FIELDS}},
                 upsert=True,
             )
             for e in events
@@ -136,7 +132,7 @@ class ProgressStore:
         """Insert events; returns those not stored before (a duplicate id is skipped, once)."""
         if not events:
             return []
-        docs = [_event_doc(tenant, e) for e in events]
+        docs = [event_doc(tenant, e) for e in events]
         try:
             await self._events.insert_many(docs, ordered=False)
         except BulkWriteError as exc:
@@ -151,7 +147,7 @@ class ProgressStore:
         found = await self._events.find_one_and_delete(
             {"tenant_id": tenant, "event_id": event_id}, projection=_NO_ID
         )
-        return _event(found) if found else None
+        return event_from(found) if found else None
 
     async def apply_unit_deltas(self, *, tenant: str, deltas: dict[UnitKey, UnitDelta]) -> None:
         """One atomic single-document upsert per (learner, unit), commutative operators only,
@@ -163,7 +159,7 @@ class ProgressStore:
             low = {"first_at": d.first_at, "completed_at": d.completed_at}
             high = {"last_at": d.last_at, "best_score": d.best_score, "course_id": d.course_id}
             high |= {"passed": d.passed, "completed": d.completed}
-            update = {"$inc": inc, "$min": _present(low), "$max": _present(high)}
+            update = {"$inc": inc, "$min": present(low), "$max": present(high)}
             key = {"tenant_id": tenant, "learner_id": learner_id, "unit_id": unit_id}
             ops.append(UpdateOne(key, {op: f for op, f in update.items() if f}, upsert=True))
         if ops:
@@ -185,7 +181,7 @@ class ProgressStore:
         self, *, tenant: str, learner_id: str, unit_id: str
     ) -> list[LearningEvent]:
         query = {"tenant_id": tenant, "learner_id": learner_id, "unit_id": unit_id}
-        return [_event(d) async for d in self._events.find(query, _NO_ID)]
+        return [event_from(d) async for d in self._events.find(query, _NO_ID)]
 
     async def unit_states(
         self, *, tenant: str, learner_ids: Iterable[str]
@@ -193,7 +189,7 @@ class ProgressStore:
         query = {"tenant_id": tenant, "learner_id": {"$in": list(learner_ids)}}
         grouped: dict[str, list[UnitState]] = defaultdict(list)
         async for d in self._units.find(query, _NO_ID).sort("unit_id", 1):
-            grouped[d["learner_id"]].append(_unit(d))
+            grouped[d["learner_id"]].append(unit_from(d))
         return grouped
 
     async def set_enrollment_state(
@@ -226,7 +222,7 @@ class ProgressStore:
     async def tenant_learners(self, *, tenant: str) -> Any:
         """Every learner of a tenant, by id (an async iterator, for streaming exports)."""
         async for d in self._learners.find({"tenant_id": tenant}, _NO_ID).sort("id", 1):
-            yield _learner(d)
+            yield learner_from(d)
 
     async def tenant_events(
         self, *, tenant: str, since: datetime | None, until: datetime | None
@@ -239,11 +235,11 @@ class ProgressStore:
             window["$lt"] = until
         query: dict[str, Any] = {"tenant_id": tenant} | ({"ts": window} if window else {})
         async for d in self._events.find(query, _NO_ID).sort([("ts", 1), ("event_id", 1)]):
-            yield _event(d)
+            yield event_from(d)
 
     async def learners_by_ids(self, *, tenant: str, ids: Iterable[str]) -> dict[str, Learner]:
         query = {"tenant_id": tenant, "id": {"$in": list(ids)}}
-        return {d["id"]: _learner(d) async for d in self._learners.find(query, _NO_ID)}
+        return {d["id"]: learner_from(d) async for d in self._learners.find(query, _NO_ID)}
 
     async def page_of_learners(
         self, *, tenant: str, only: frozenset[str] | None, first: int, after: str | None
@@ -258,7 +254,7 @@ class ProgressStore:
         # One extra row tells whether another page follows.
         cursor = self._learners.find(query, _NO_ID).sort("id", 1).limit(first + 1)
         docs = [d async for d in cursor]
-        return LearnerPage(tuple(_learner(d) for d in docs[:first]), len(docs) > first, total)
+        return LearnerPage(tuple(learner_from(d) for d in docs[:first]), len(docs) > first, total)
 
     async def enrollments_of(
         self, *, tenant: str, learner_ids: Iterable[str]
@@ -266,12 +262,12 @@ class ProgressStore:
         query = {"tenant_id": tenant, "learner_id": {"$in": list(learner_ids)}}
         grouped: dict[str, list[Enrollment]] = defaultdict(list)
         async for d in self._enrollments.find(query, _NO_ID).sort("enrolled_at", 1):
-            grouped[d["learner_id"]].append(_enrollment(d))
+            grouped[d["learner_id"]].append(enrollment_from(d))
         return grouped
 
     async def outlines_of(self, *, tenant: str, path_ids: Iterable[str]) -> dict[str, PathOutline]:
         query = {"tenant_id": tenant, "path_id": {"$in": list(path_ids)}}
-        return {d["path_id"]: _outline(d) async for d in self._outlines.find(query, _NO_ID)}
+        return {d["path_id"]: outline_from(d) async for d in self._outlines.find(query, _NO_ID)}
 
     async def course_facts(
         self, *, tenant: str, learner_ids: Iterable[str]
@@ -298,7 +294,7 @@ class ProgressStore:
         async for row in await self._events.aggregate(pipeline):
             done = frozenset(u for u in row["done"] if u is not None)
             facts[row["_id"]["learner"]][row["_id"]["course"]] = CourseFacts(
-                done, _aware(row["last"])
+                done, aware(row["last"])
             )
         return facts
 
@@ -307,7 +303,7 @@ class ProgressStore:
     ) -> list[LearningEvent]:
         query = {"tenant_id": tenant, "learner_id": learner_id}
         cursor = self._events.find(query, _NO_ID).sort([("ts", -1), ("event_id", -1)]).limit(limit)
-        return [_event(d) async for d in cursor]
+        return [event_from(d) async for d in cursor]
 
     async def events_since(
         self, *, tenant: str, learner_id: str, since: datetime
@@ -315,94 +311,8 @@ class ProgressStore:
         """A learner's events from `since` on, oldest first (a trajectory)."""
         query = {"tenant_id": tenant, "learner_id": learner_id, "ts": {"$gte": since}}
         cursor = self._events.find(query, _NO_ID).sort([("ts", 1), ("event_id", 1)])
-        return [_event(d) async for d in cursor]
+        return [event_from(d) async for d in cursor]
 
     @staticmethod
     async def _replace(collection: Any, key: dict[str, Any], doc: dict[str, Any]) -> None:
         await collection.replace_one(key, doc | key, upsert=True)
-
-
-def _midnight(day: date | None) -> datetime | None:
-    # BSON has no date type: store a day as its midnight in UTC.
-    return datetime.combine(day, time(), UTC) if day else None
-
-
-def _aware(ts: datetime | None) -> datetime | None:
-    # PyMongo (tz_aware=True) returns aware datetimes; the memory fake returns naive UTC ones.
-    if ts is None or ts.tzinfo is not None:
-        return ts
-    return ts.replace(tzinfo=UTC)
-
-
-def _day(value: datetime | None) -> date | None:
-    return value.date() if value else None
-
-
-def _learner(d: dict[str, Any]) -> Learner:
-    return Learner(
-        id=d["id"],
-        name=d["name"],
-        role=d.get("role", ""),
-        department=d.get("department", ""),
-        shift=d.get("shift", ""),
-        location=d.get("location", ""),
-        manager_id=d.get("manager_id"),
-        hire_date=_day(d.get("hire_date")),
-        left_at=_day(d.get("left_at")),
-    )
-
-
-def _enrollment(d: dict[str, Any]) -> Enrollment:
-    return Enrollment(
-        id=d["id"],
-        learner_id=d["learner_id"],
-        path_id=d["path_id"],
-        status=EnrollmentStatus(d["status"]),
-        enrolled_at=_aware(d["enrolled_at"]) or d["enrolled_at"],
-        due_at=_aware(d.get("due_at")),
-        completed_at=_aware(d.get("completed_at")),
-        milestones=tuple(
-            MilestoneState(
-                m["title"], m["done_units"], m["total_units"], _aware(m.get("completed_at"))
-            )
-            for m in d.get("milestones", [])
-        ),
-    )
-
-
-def _outline(d: dict[str, Any]) -> PathOutline:
-    courses = tuple(CourseOutline(c["course_id"], tuple(c["unit_ids"])) for c in d["courses"])
-    milestones = tuple((m["title"], tuple(m["course_ids"])) for m in d.get("milestones", []))
-    return PathOutline(d["path_id"], courses, milestones)
-
-
-def _event_doc(tenant: str, e: LearningEvent) -> dict[str, Any]:
-    return {"tenant_id": tenant, "event_id": e.event_id} | {f: getattr(e, f) for f in _EVENT_FIELDS}
-
-
-def _present(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in values.items() if v is not None}
-
-
-def _unit(d: dict[str, Any]) -> UnitState:
-    return UnitState(
-        learner_id=d["learner_id"],
-        unit_id=d["unit_id"],
-        course_id=d.get("course_id"),
-        first_at=_aware(d.get("first_at")),
-        last_at=_aware(d.get("last_at")),
-        dwell_s=int(d.get("dwell_s", 0)),
-        replays=int(d.get("replays", 0)),
-        attempts=int(d.get("attempts", 0)),
-        errors=dict(d.get("errors", {})),
-        best_score=d.get("best_score"),
-        passed=bool(d.get("passed", False)),
-        completed=bool(d.get("completed", False)),
-        completed_at=_aware(d.get("completed_at")),
-    )
-
-
-def _event(d: dict[str, Any]) -> LearningEvent:
-    fields: dict[str, Any] = {f: d.get(f) for f in _EVENT_FIELDS}
-    fields["ts"] = _aware(d["ts"])
-    return LearningEvent(event_id=d["event_id"], **fields)
