@@ -42,10 +42,19 @@ async def test_memory_url_gives_a_working_fake_and_a_warning(
 async def test_mongodb_url_uses_the_real_async_driver() -> None:
     from pymongo import AsyncMongoClient
 
-    client = mongo.connect("mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=50")
-    assert isinstance(client, AsyncMongoClient)
-    assert await mongo.ping(client) is False  # nothing listens there: not ready, no crash
+    client = mongo.connect("mongodb://127.0.0.1:27017/")
+    assert isinstance(client, AsyncMongoClient)  # lazy: nothing connects before a command
     await mongo.close(client)
+
+
+async def test_ping_failure_means_not_ready_rather_than_a_crash() -> None:
+    class Unreachable:
+        class admin:  # mirrors the driver's attribute name
+            @staticmethod
+            async def command(name: str) -> dict[str, float]:
+                raise ConnectionError(f"{name}: no server")
+
+    assert await mongo.ping(Unreachable()) is False
 
 
 def test_other_urls_are_refused_with_the_variable_name() -> None:
