@@ -27,6 +27,12 @@ ROOT = Path(__file__).resolve().parent.parent
 HIVE_DIR = Path(__file__).resolve().parent / "hive"
 HIVE_BIN = ROOT / "node_modules" / ".bin" / "hive-gateway"
 SUBGRAPHS = ("catalog", "progress")
+_READY = {
+    "catalog": "/readyz",
+    "progress": "/readyz",
+    "gateway": "/healthz",
+    "hive": "/healthcheck",
+}
 
 
 def free_port() -> int:
@@ -72,18 +78,11 @@ class Testbed:
         for part in ("catalog", "progress", "gateway", "hive", "risk"):
             self.ports.setdefault(part, free_port())
         try:
+            # all at once: both gateways compose from files, so neither needs the subgraphs yet
             for part in self.parts:
-                if part in SUBGRAPHS:
-                    self.start_part(part, wait=False)
+                self.start_part(part, wait=False)
             for part in self.parts:
-                if part in SUBGRAPHS:
-                    self._wait(part, "/readyz")
-            for part in self.parts:
-                if part not in SUBGRAPHS:
-                    self.start_part(part, wait=False)
-            for part in self.parts:
-                if part not in SUBGRAPHS:
-                    self._wait(part, "/healthz" if part == "gateway" else "/healthcheck")
+                self._wait(part, _READY[part])
         except BaseException:
             self.stop()
             raise
@@ -102,7 +101,7 @@ class Testbed:
         )  # fmt: skip
         log.close()
         if wait:
-            self._wait(part, "/healthcheck" if part == "hive" else "/readyz")
+            self._wait(part, _READY[part])
 
     def stop_part(self, part: str, grace_s: float = 3.0) -> None:
         """SIGTERM the part's process group; SIGKILL it after `grace_s` (0: kill, as a crash)."""
