@@ -136,7 +136,7 @@ class ModelRegistry:
         *,
         names: tuple[str, str] = ("learnpulse-attrition", "learnpulse-stall"),
         alias: str = "champion",
-        reload_interval_s: float = 30.0,
+        reload_interval_s: float = 15.0,
         known_features: Collection[str] | None = None,
     ) -> None:
         self.backend, self.cache, self.names, self.alias = backend, cache, names, alias

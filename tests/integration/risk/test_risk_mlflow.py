@@ -185,24 +185,57 @@ def promoted(mlflow_server: str, champions: dict[str, str]) -> Iterator[str]:
         client.delete_model_version(ATTRITION, copy.version)
 
 
-async def test_a_promotion_is_picked_up_while_serving(
+async def test_a_promotion_and_a_rollback_under_load_fail_no_call(
     mlflow_server: str,
     champions: dict[str, str],
     world: Dataset,
     tmp_path: Path,
     request: pytest.FixtureRequest,
 ) -> None:
+    """Calls run back to back while the alias moves forward and back: every call succeeds,
+    each names one version, and once the new version shows up no call names the old one."""
     scoring = request_for(world, world.events["ts"].max().floor("D"), n=3)
+    client = MlflowClient(tracking_uri=mlflow_server, registry_uri=mlflow_server)
     async with risk_service(settings_for(mlflow_server, tmp_path / "models")) as stub:
-        before = await stub.ScoreTrajectories(scoring, metadata=KEY)
-        assert before.scores[0].attrition.model.version == champions[ATTRITION]
+        seen: list[str] = []
+        failures: list[BaseException] = []
+        done = asyncio.Event()
 
-        version = request.getfixturevalue("promoted")
-        await wait_for_version(stub, ATTRITION, version)
+        async def load() -> None:
+            while not done.is_set():
+                try:
+                    reply = await stub.ScoreTrajectories(scoring, metadata=KEY, timeout=10)
+                except grpc.aio.AioRpcError as exc:
+                    failures.append(exc)
+                    continue
+                versions = {s.attrition.model.version for s in reply.scores}
+                assert len(versions) == 1, f"one reply mixes versions {versions}"
+                seen.append(versions.pop())
 
-        after = await stub.ScoreTrajectories(scoring, metadata=KEY)
-        assert after.scores[0].attrition.model.version == version
-        assert after.scores[0].stall.model.version == champions[STALL]  # untouched
+        async def until(version: str, timeout_s: float = 15.0) -> None:
+            for _ in range(int(timeout_s / 0.05)):
+                if seen and seen[-1] == version:
+                    return
+                await asyncio.sleep(0.05)
+            raise AssertionError(f"no call named v{version} within {timeout_s} s")
+
+        workers = [asyncio.create_task(load()) for _ in range(3)]
+        try:
+            await until(champions[ATTRITION])
+            version = await asyncio.to_thread(request.getfixturevalue, "promoted")
+            await until(version)
+            promoted_at = len(seen)
+            await asyncio.sleep(0.5)  # more calls after the swap
+            after_promotion = seen[promoted_at:]
+            client.set_registered_model_alias(ATTRITION, "champion", champions[ATTRITION])
+            await until(champions[ATTRITION])  # the rollback
+        finally:
+            done.set()
+            await asyncio.gather(*workers)
+
+    assert failures == []
+    assert after_promotion and set(after_promotion) == {version}
+    assert seen[0] == champions[ATTRITION] and seen[-1] == champions[ATTRITION]
 
 
 async def test_a_restart_without_mlflow_serves_the_disk_cache(
