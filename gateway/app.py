@@ -62,7 +62,7 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         client = http or httpx.AsyncClient(limits=httpx.Limits(max_connections=200))
-        sources = (
+        sources: dict[str, LocalSource] = (
             local_sources
             if local_sources is not None
             else {

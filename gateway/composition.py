@@ -174,7 +174,9 @@ def compose(subgraphs: dict[str, str]) -> Supergraph:
                 problems.append(f"subgraph '{sg}': cannot compose extension of {name}")
             else:
                 prior = others.get(name)
-                if prior is not None and print_ast(_no_desc(prior)) != print_ast(_no_desc(node)):
+                if prior is not None and print_ast(_no_desc(prior)) != print_ast(
+                    _no_desc(node)  # type: ignore[arg-type]
+                ):
                     problems.append(
                         f"type {name} differs between subgraphs '{other_owner[name]}' and '{sg}'"
                     )
@@ -282,7 +284,7 @@ def _clean_other(node: TypeDefinitionNode, values: tuple[object, ...]) -> TypeDe
     if isinstance(node, EnumTypeDefinitionNode | EnumTypeExtensionNode):
         return EnumTypeDefinitionNode(
             name=node.name,
-            values=values,
+            values=values,  # type: ignore[arg-type]
             directives=(),
             description=getattr(node, "description", None),
         )

@@ -9,6 +9,7 @@ subgraph calls in flight at the same time (same query, variables and principal) 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -92,7 +93,7 @@ class Batcher:
         pending, self._pending, self._scheduled = self._pending, defaultdict(list), False
         for subgraph, requests in pending.items():
             task = asyncio.ensure_future(self._dispatch(subgraph, requests))
-            task.add_done_callback(lambda t, rs=requests: _fail_all(t, rs))
+            task.add_done_callback(functools.partial(_fail_all, requests=requests))
 
     async def _dispatch(self, subgraph: str, requests: list[_Request]) -> None:
         roots = [r for r in requests if r.node.subgraph is None]

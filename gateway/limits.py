@@ -12,6 +12,7 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLOutputType,
     GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
@@ -113,8 +114,8 @@ def _cost(
     return total
 
 
-def _list_size(gql_type: object, node: FieldNode) -> int:
-    if not is_list_type(get_nullable_type(gql_type)):  # type: ignore[arg-type]
+def _list_size(gql_type: GraphQLOutputType, node: FieldNode) -> int:
+    if not is_list_type(get_nullable_type(gql_type)):
         return 1
     for arg in node.arguments or ():
         if arg.name.value in SIZE_ARGUMENTS and isinstance(arg.value, IntValueNode):
