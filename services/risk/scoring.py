@@ -29,19 +29,27 @@ def score_trajectories(
     as_of: datetime,
     explain: bool = False,
     max_factors: int = 0,
+    feature_names: Sequence[str] = (),
 ) -> list[risk_pb2.LearnerScore]:
-    """One `LearnerScore` per trajectory, in order; `trajectories` are already validated."""
+    """One `LearnerScore` per trajectory, in order; `trajectories` are already validated.
+    With `feature_names`, trajectories carry precomputed `feature_values` instead of events."""
     if not trajectories:
         return []
-    learners, events = to_frames(trajectories)
-    # build_features reads only events before `as_of`: the proto's "later events are
-    # ignored" holds without filtering here (tests/unit/risk/test_risk_scoring.py).
-    features = build_features(learners, events, pd.Timestamp(as_of))
-    ids = pd.Index(learners["learner_id"])
-    if not features.index.equals(ids):  # request order, whatever order the builder chose
-        features = features.loc[ids]
+    shown = None
+    if feature_names:
+        ids = pd.Index([t.profile.learner_id for t in trajectories])
+        values = np.array([t.feature_values for t in trajectories], dtype=np.float64)
+        features = pd.DataFrame(values, index=ids, columns=list(feature_names))
+    else:
+        learners, events = to_frames(trajectories)
+        # build_features reads only events before `as_of`: the proto's "later events are
+        # ignored" holds without filtering here (tests/unit/risk/test_risk_scoring.py).
+        features = build_features(learners, events, pd.Timestamp(as_of))
+        ids = pd.Index(learners["learner_id"])
+        if not features.index.equals(ids):  # request order, whatever order the builder chose
+            features = features.loc[ids]
+        shown = categories(learners) if explain else None
     k = max_factors or DEFAULT_FACTORS
-    shown = categories(learners) if explain else None
     attrition = estimate(models.attrition, features, explain=explain, max_factors=k, shown=shown)
     stall = estimate(models.stall, features, explain=explain, max_factors=k, shown=shown)
     return [

@@ -146,6 +146,11 @@ class RiskServicer(risk_pb2_grpc.RiskServiceServicer):
                 grpc.StatusCode.UNAVAILABLE,
                 f"no model loaded yet ({', '.join(self.registry.wanted)}); retry shortly",
             )
+        lacking = validation.missing_features(
+            request, {f for m in models.models for f in m.meta.features}
+        )
+        if lacking:
+            raise Refusal(grpc.StatusCode.INVALID_ARGUMENT, "invalid request", lacking)
         as_of = request.as_of.ToDatetime(UTC) if request.HasField("as_of") else datetime.now(UTC)
         try:
             # Feature building and prediction are CPU-bound; a thread keeps the event loop
@@ -157,6 +162,7 @@ class RiskServicer(risk_pb2_grpc.RiskServiceServicer):
                 as_of=as_of,
                 explain=request.explain,
                 max_factors=request.max_factors,
+                feature_names=request.feature_names,
             )
         except Exception as exc:
             log.exception("scoring failed", extra={"tenant": caller.tenant, "learners": size})

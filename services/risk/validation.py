@@ -10,6 +10,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from learnpulse.risk.v1 import risk_pb2
 from ml.dataset import VERBS
+from ml.features import FEATURE_NAMES
 
 Violation = tuple[str, str]  # (field path, what is wrong)
 
@@ -17,6 +18,7 @@ MAX_REPORTED = 100  # keep the error small; the first hundred are plenty to act 
 _EARLIEST = -2_208_988_800  # 1900-01-01: older dates are typos, and pandas cannot hold all
 _LATEST = 7_258_118_400  # 2200-01-01
 _VERBS = frozenset(VERBS)
+_FEATURES = frozenset(FEATURE_NAMES)
 
 
 def violations(request: risk_pb2.ScoreTrajectoriesRequest) -> list[Violation]:
@@ -26,10 +28,16 @@ def violations(request: risk_pb2.ScoreTrajectoriesRequest) -> list[Violation]:
         found.append(("max_factors", "must be >= 0"))
     if request.HasField("as_of"):
         found.extend(_timestamp("as_of", request.as_of))
+    names = list(request.feature_names)
+    if names:
+        found.extend(_feature_names(names))
     first_seen: dict[str, int] = {}
     for i, trajectory in enumerate(request.trajectories):
         where = f"trajectories[{i}]"
-        found.extend(_profile(f"{where}.profile", trajectory, i, first_seen))
+        found.extend(_profile(f"{where}.profile", trajectory, i, first_seen, events=not names))
+        if names or trajectory.feature_values:
+            found.extend(_features(where, trajectory, len(names)))
+            continue
         for j, event in enumerate(list(trajectory.events)):
             if not _plausible(event):  # the cheap check first: paths are built only for errors
                 found.extend(_event(f"{where}.events[{j}]", event))
@@ -47,8 +55,55 @@ def foreign_tenants(request: risk_pb2.ScoreTrajectoriesRequest, tenant: str) -> 
     ][:MAX_REPORTED]
 
 
+def missing_features(
+    request: risk_pb2.ScoreTrajectoriesRequest, needed: Collection[str]
+) -> list[Violation]:
+    """With `feature_names`, the features a served model needs that the request lacks."""
+    if not request.feature_names:
+        return []
+    given = set(request.feature_names)
+    missing = [name for name in needed if name not in given]
+    return (
+        [("feature_names", f"missing {', '.join(missing)} (see GetModelInfo features)")]
+        if missing
+        else []
+    )
+
+
+def _feature_names(names: list[str]) -> list[Violation]:
+    found: list[Violation] = []
+    seen: set[str] = set()
+    for i, name in enumerate(names):
+        if name not in _FEATURES:
+            found.append((f"feature_names[{i}]", f"unknown feature {name!r}"))
+        elif name in seen:
+            found.append((f"feature_names[{i}]", f"{name!r} is listed twice"))
+        seen.add(name)
+    return found
+
+
+def _features(where: str, trajectory: risk_pb2.Trajectory, expected: int) -> list[Violation]:
+    if not expected:
+        return [(f"{where}.feature_values", "needs the request's feature_names")]
+    found: list[Violation] = []
+    if len(trajectory.feature_values) != expected:
+        found.append(
+            (f"{where}.feature_values", f"needs {expected} values, one per feature_names entry")
+        )
+    if trajectory.events:
+        found.append((f"{where}.events", "must be empty when feature_names is set"))
+    if any(math.isinf(v) for v in trajectory.feature_values):
+        found.append((f"{where}.feature_values", "must be finite numbers or NaN (unknown)"))
+    return found
+
+
 def _profile(
-    where: str, trajectory: risk_pb2.Trajectory, index: int, first_seen: dict[str, int]
+    where: str,
+    trajectory: risk_pb2.Trajectory,
+    index: int,
+    first_seen: dict[str, int],
+    *,
+    events: bool = True,
 ) -> list[Violation]:
     if not trajectory.HasField("profile"):
         return [(where, "required")]
@@ -64,7 +119,8 @@ def _profile(
     if not profile.tenant_id:
         found.append((f"{where}.tenant_id", "required"))
     if not profile.HasField("hire_date"):
-        found.append((f"{where}.hire_date", "required"))
+        if events:  # tenure comes from it; precomputed features carry their own
+            found.append((f"{where}.hire_date", "required"))
     else:
         found.extend(_timestamp(f"{where}.hire_date", profile.hire_date))
     return found

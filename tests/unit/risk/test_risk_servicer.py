@@ -9,12 +9,21 @@ from datetime import UTC, datetime
 from typing import Any
 
 import grpc
+import pandas as pd
 import pytest
 from google.rpc import error_details_pb2, status_pb2
-from risk_fakes import ACME_KEY, INTERNAL_SECRET, RunningServer, make_request, make_trajectory
+from risk_fakes import (
+    ACME_KEY,
+    AS_OF,
+    INTERNAL_SECRET,
+    RunningServer,
+    make_request,
+    make_trajectory,
+)
 
 from learnpulse.auth import principal_for, sign_principal
 from learnpulse.risk.v1 import risk_pb2
+from ml.features import FEATURE_NAMES, build_features
 from services.risk import scoring
 
 
@@ -181,3 +190,56 @@ async def test_a_call_past_its_deadline_ends_with_deadline_exceeded(
 
     response = await server.stub.ScoreTrajectories(make_request(), metadata=ACME_KEY, timeout=5)
     assert len(response.scores) == 1
+
+
+async def test_precomputed_features_score_as_the_events_they_come_from(
+    server: RunningServer,
+) -> None:
+    """A partner that already computes ml.features sends values instead of events and gets
+    the same probabilities, bands and model versions."""
+    trajectories = [make_trajectory(f"l-{n}", events=3 + 2 * n) for n in range(3)]
+    learners, events = scoring.to_frames(trajectories)
+    features = build_features(learners, events, pd.Timestamp(AS_OF)).loc[learners["learner_id"]]
+    names = list(reversed(FEATURE_NAMES))  # any order: values follow the names
+    featured = make_request(feature_names=names)
+    del featured.trajectories[:]
+    for t, (_, row) in zip(trajectories, features.iterrows(), strict=True):
+        copy = featured.trajectories.add(feature_values=[float(row[n]) for n in names])
+        copy.profile.CopyFrom(t.profile)
+        copy.profile.ClearField("hire_date")  # not needed with features
+
+    from_events = await server.stub.ScoreTrajectories(
+        make_request(*trajectories), metadata=ACME_KEY
+    )
+    from_features = await server.stub.ScoreTrajectories(featured, metadata=ACME_KEY)
+
+    for a, b in zip(from_events.scores, from_features.scores, strict=True):
+        assert a.learner_id == b.learner_id
+        assert b.attrition.probability == pytest.approx(a.attrition.probability, abs=1e-12)
+        assert (b.attrition.band, b.stall.band) == (a.attrition.band, a.stall.band)
+        assert b.stall.model == a.stall.model
+
+
+async def test_bad_precomputed_features_name_each_field(server: RunningServer) -> None:
+    names = [*FEATURE_NAMES[:-1], "shoe_size"]
+    request = make_request(
+        make_trajectory("a"), make_trajectory("b", events=0), feature_names=names
+    )
+    request.trajectories[1].feature_values.extend([0.0] * 3)
+
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await server.stub.ScoreTrajectories(request, metadata=ACME_KEY)
+
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    fields = field_violations(caught.value)
+    assert fields[f"feature_names[{len(names) - 1}]"] == "unknown feature 'shoe_size'"
+    assert fields["trajectories[0].events"] == "must be empty when feature_names is set"
+    assert fields["trajectories[1].feature_values"].startswith(f"needs {len(names)} values")
+
+    too_few = make_request(feature_names=FEATURE_NAMES[:3])
+    too_few.trajectories[0].ClearField("events")
+    too_few.trajectories[0].feature_values.extend([1.0, 2.0, 3.0])
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await server.stub.ScoreTrajectories(too_few, metadata=ACME_KEY)
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert field_violations(caught.value)["feature_names"].startswith("missing ")
