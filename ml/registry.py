@@ -26,6 +26,7 @@ from mlflow.exceptions import MlflowException
 from mlflow.models import infer_signature
 
 from ml import calibration
+from ml.model_card import artifacts
 
 if TYPE_CHECKING:
     from ml.training import TrainedModel
@@ -147,6 +148,8 @@ def _log_and_register(model: TrainedModel, name: str) -> str:
         mlflow.set_tags({"target": model.target, "dataset_fingerprint": model.fingerprint})
         mlflow.log_params(model.params)
         mlflow.log_metrics({k: v for k, v in model.metrics.items() if math.isfinite(v)})
+        for path, text in artifacts(model).items():
+            mlflow.log_text(text, path)
         info = mlflow.lightgbm.log_model(
             model.booster,
             name=model.target,

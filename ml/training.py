@@ -62,6 +62,8 @@ class TrainedModel:
     input_example: pd.DataFrame
     calibration: dict[str, Any]
     report: dict[str, Any]
+    test_labels: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    test_scores: np.ndarray = field(default_factory=lambda: np.zeros(0))
     features: list[str] = field(default_factory=lambda: list(FEATURE_NAMES))
     categorical_features: list[str] = field(default_factory=lambda: list(CATEGORICAL_FEATURES))
 
@@ -186,6 +188,8 @@ def _train(
         input_example=x["test"].head(5),
         calibration=spec,
         report=report,
+        test_labels=y["test"],
+        test_scores=scores["test"],
     )
 
 

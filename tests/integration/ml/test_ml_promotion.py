@@ -112,3 +112,21 @@ def test_evaluate_a_registered_alias_prints_one_json_object(
     assert report["models"] == "@challenger"
     assert 0.5 < report["stall"]["roc_auc"] <= 1.0
     assert 0.5 < report["attrition"]["oracle_roc_auc"] <= 1.0
+
+
+def test_runs_log_plots_a_model_card_and_the_fingerprint(setup: dict, mlflow_server: str) -> None:
+    client = MlflowClient(tracking_uri=mlflow_server)
+    version = client.get_model_version(STALL, setup["challengers"][STALL])
+    run = client.get_run(version.run_id)
+    paths = {a.path for a in client.list_artifacts(version.run_id)}
+    plots = {a.path for a in client.list_artifacts(version.run_id, "plots")}
+
+    assert run.data.tags["dataset_fingerprint"] == version.tags["dataset_fingerprint"]
+    assert {"model_card.md", "evaluation.json"} <= paths
+    assert plots == {
+        "plots/feature_importance.svg",
+        "plots/calibration.svg",
+        "plots/precision_recall.svg",
+    }
+    card = Path(client.download_artifacts(version.run_id, "model_card.md")).read_text()
+    assert "## Intended use" in card and "## Fairness view" in card and "| roc_auc |" in card
