@@ -123,6 +123,7 @@ class CourseFilter:
     status: CourseStatus | None = None
     tag: str | None = None
     search: str | None = None
+    published_only: bool = False  # learners' view: no never-published drafts; see `status_for`
 
 
 @dataclass(frozen=True)

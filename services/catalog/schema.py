@@ -13,7 +13,7 @@ from strawberry.scalars import JSON
 from strawberry.types import ExecutionContext
 
 from services.catalog import rules, transfer
-from services.catalog.authoring import head, require_writer
+from services.catalog.authoring import WRITERS, head, require_writer
 from services.catalog.domain import CourseFilter, CourseStatus
 from services.catalog.errors import CatalogError, InvalidInput
 from services.catalog.inputs import LearnerProfileInput
@@ -28,6 +28,7 @@ from services.catalog.types import (
     Unit,
     load_course,
     load_path,
+    visible,
 )
 
 
@@ -90,14 +91,18 @@ class Query:
         search: str | None = None,
     ) -> CourseConnection:
         ctx = info.context
-        where = CourseFilter(status=status, tag=tag, search=search)
+        where = CourseFilter(
+            status=status, tag=tag, search=search, published_only=not ctx.principal.has(*WRITERS)
+        )
         page = await find_courses(
             store=ctx.store, tenant=ctx.tenant, where=where, first=first, after=after
         )
         ctx.course.prime_many({c.id: c for c in page.items})
-        edges = [
-            CourseEdge(cursor=encode_cursor(c.id), node=Course.from_domain(c)) for c in page.items
-        ]
+        edges = []
+        for course in page.items:
+            shown = await visible(info, course)
+            if shown is not None:
+                edges.append(CourseEdge(cursor=encode_cursor(course.id), node=shown))
         end = edges[-1].cursor if edges else None
         return CourseConnection(
             edges=edges,

@@ -17,6 +17,7 @@ from services.catalog.domain import (
     Course,
     CourseFilter,
     CoursePage,
+    CourseStatus,
     CourseVersion,
     LearningPath,
     Unit,
@@ -24,6 +25,11 @@ from services.catalog.domain import (
 
 DATABASE = "learnpulse_catalog"
 _NO_ID = {"_id": 0}
+_LEARNER_STATUS = {
+    CourseStatus.PUBLISHED: ["published", "draft"],
+    CourseStatus.DRAFT: [],
+    CourseStatus.ARCHIVED: ["archived"],
+}
 
 
 class CatalogStore:
@@ -138,7 +144,12 @@ class CatalogStore:
         self, *, tenant: str, where: CourseFilter, first: int, after: str | None
     ) -> CoursePage:
         query: dict[str, Any] = {"tenant_id": tenant}
-        if where.status is not None:
+        if where.published_only:
+            # Learners see a course under revision as its published version, so as PUBLISHED.
+            query["published_version"] = {"$ne": None}
+            if where.status is not None:
+                query["status"] = {"$in": _LEARNER_STATUS[where.status]}
+        elif where.status is not None:
             query["status"] = where.status.value
         if where.tag:
             query["tags"] = where.tag

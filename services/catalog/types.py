@@ -239,14 +239,27 @@ class LearningPath:
         return await load_courses(info, self.course_ids)
 
 
+async def visible(info: CatalogInfo, course: domain.Course) -> Course | None:
+    """Writers see a course's head; others its latest published version, never a draft."""
+    if course.status is not CourseStatus.DRAFT or info.context.principal.has(*WRITERS):
+        return Course.from_domain(course)
+    if course.published_version is None:
+        return None
+    for frozen in await info.context.versions_of_course.load(course.id):
+        if frozen.number == course.published_version:
+            return Course.from_domain(frozen.course, frozen.units)
+    return None
+
+
 async def load_course(info: CatalogInfo, course_id: str) -> Course | None:
     found = await info.context.course.load(course_id)
-    return Course.from_domain(found) if found else None
+    return await visible(info, found) if found else None
 
 
 async def load_courses(info: CatalogInfo, course_ids: Any) -> list[Course]:
     found = await info.context.course.load_many([str(i) for i in course_ids])
-    return [Course.from_domain(c) for c in found if c is not None]
+    shown = [await visible(info, c) for c in found if c is not None]
+    return [c for c in shown if c is not None]
 
 
 async def load_path(info: CatalogInfo, path_id: str) -> LearningPath | None:

@@ -27,6 +27,7 @@ def make_course(**overrides: Any) -> Course:
         status=CourseStatus.PUBLISHED,
         version=1,
         tags=("test",),
+        published_version=1,
     )
     return replace(course, **overrides)
 

@@ -220,8 +220,34 @@ async def test_another_tenant_can_neither_read_nor_edit(client: httpx.AsyncClien
 
 async def test_quiz_answers_are_hidden_from_learners(client: httpx.AsyncClient) -> None:
     course = await build_course(client)
+    await mutate(client, "publishCourse", {"courseId": course["id"]})
 
     body = await gql(client, VERSION, {"id": course["id"]})
 
     options = body["data"]["course"]["units"][2]["quiz"]["questions"][0]["options"]
     assert {o["correct"] for o in options} == {None}
+
+
+async def test_learners_see_the_published_version_never_a_draft(
+    client: httpx.AsyncClient,
+) -> None:
+    course = await build_course(client)
+    unpublished = await gql(client, VERSION, {"id": course["id"]})
+    await mutate(client, "publishCourse", {"courseId": course["id"]})
+    await mutate(client, "updateCourse", {"courseId": course["id"], "title": "Half-edited"})
+    page = """{ courses(first: 50, tag: "floor") { totalCount edges { node { title version } } }
+               draft: courses(first: 50, status: DRAFT) { totalCount } }"""
+
+    read = await gql(client, VERSION, {"id": course["id"]})
+    listed = await gql(client, page)
+
+    assert unpublished["data"] == {"course": None}
+    assert (read["data"]["course"]["title"], read["data"]["course"]["version"]) == (
+        "Pallet basics",
+        1,
+    )
+    assert read["data"]["course"]["status"] == "PUBLISHED"
+    assert listed["data"]["courses"]["edges"] == [
+        {"node": {"title": "Pallet basics", "version": 1}}
+    ]
+    assert listed["data"]["draft"]["totalCount"] == 0

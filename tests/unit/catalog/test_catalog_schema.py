@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from catalog_helpers import CountingStore, caller, codes, gql
+from catalog_helpers import CountingStore, author, caller, codes, gql
 
 from learnpulse.auth import PRINCIPAL_HEADER, sign_principal
 
@@ -71,7 +71,7 @@ async def test_one_learning_path_by_id(client: httpx.AsyncClient) -> None:
 async def test_pages_walk_every_course_once(client: httpx.AsyncClient) -> None:
     seen, after = [], None
     while True:
-        body = await gql(client, PAGE, {"first": 3, "after": after})
+        body = await gql(client, PAGE, {"first": 3, "after": after}, principal=author())
         page = body["data"]["courses"]
         assert page["totalCount"] == 4
         seen += [e["node"]["id"] for e in page["edges"]]
@@ -103,7 +103,7 @@ async def test_units_of_a_page_load_in_one_query(
 async def test_courses_filter(
     client: httpx.AsyncClient, filters: dict[str, str], expected: list[str]
 ) -> None:
-    body = await gql(client, PAGE, {"first": 20, **filters})
+    body = await gql(client, PAGE, {"first": 20, **filters}, principal=author())
 
     assert [e["node"]["id"] for e in body["data"]["courses"]["edges"]] == expected
     assert body["data"]["courses"]["totalCount"] == len(expected)
