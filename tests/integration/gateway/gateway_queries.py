@@ -55,6 +55,10 @@ CASES: list[Case] = [
     ("jump-unit-back", "manager", '{ learner(id: "lrn-4") { enrollments { courses { course { units { id course { id title } } } } } } }', {}),
     ("jump-and-root", "manager", '{ course(id: "c-safety") { title } learner(id: "lrn-2") { name enrollments { path { id title } } } }', {}),
     ("jump-only-key", "manager", '{ learner(id: "lrn-1") { enrollments { courses { course { id } } } } }', {}),
+    ("jump-units", "manager", '{ learner(id: "lrn-1") { units { status dwellS replays passed unit { id title kind course { id title } } } } }', {}),
+    ("milestones", "manager", '{ learner(id: "lrn-3") { enrollments { completedAt milestones { title doneUnits totalUnits completed } } } }', {}),
+    # a union root field, resolved by __typename
+    ("union-node", "manager", '{ c: node(id: "c-safety") { __typename ... on Course { title } } p: node(id: "p-service") { ... on LearningPath { title courses { id } } } u: node(id: "u-safety-1") { ... on Unit { title position } } }', {}),
     # fragments, inline fragments, typename
     ("fragment", "manager", COURSE_FIELDS + ' { course(id: "c-safety") { ...CourseFields } }', {}),
     ("fragment-across-jump", "manager", COURSE_FIELDS + ' { learner(id: "lrn-1") { enrollments { courses { course { ...CourseFields } } } } }', {}),
