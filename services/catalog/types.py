@@ -201,7 +201,7 @@ class PathMilestone:
         description="Days after enrollment by which the milestone is due."
     )
 
-    @strawberry.field
+    @strawberry.field(description="Its courses as learners take them: published versions only.")
     async def courses(self, info: CatalogInfo) -> list[Course]:
         return await load_courses(info, self.course_ids)
 
@@ -234,14 +234,18 @@ class LearningPath:
     async def resolve_reference(cls, info: CatalogInfo, id: strawberry.ID) -> LearningPath | None:
         return await load_path(info, id)
 
-    @strawberry.field
+    @strawberry.field(description="Its courses as learners take them: published versions only.")
     async def courses(self, info: CatalogInfo) -> list[Course]:
         return await load_courses(info, self.course_ids)
 
 
-async def visible(info: CatalogInfo, course: domain.Course) -> Course | None:
-    """Writers see a course's head; others its latest published version, never a draft."""
-    if course.status is not CourseStatus.DRAFT or info.context.principal.has(*WRITERS):
+async def visible(
+    info: CatalogInfo, course: domain.Course, *, published: bool = False
+) -> Course | None:
+    """Writers see a course's head; others (or anyone when `published`) its latest published
+    version, never a draft."""
+    writer = info.context.principal.has(*WRITERS) and not published
+    if course.status is not CourseStatus.DRAFT or writer:
         return Course.from_domain(course)
     if course.published_version is None:
         return None
@@ -257,8 +261,9 @@ async def load_course(info: CatalogInfo, course_id: str) -> Course | None:
 
 
 async def load_courses(info: CatalogInfo, course_ids: Any) -> list[Course]:
+    """A path's courses as learners take them: published versions only, whoever asks."""
     found = await info.context.course.load_many([str(i) for i in course_ids])
-    shown = [await visible(info, c) for c in found if c is not None]
+    shown = [await visible(info, c, published=True) for c in found if c is not None]
     return [c for c in shown if c is not None]
 
 
