@@ -126,9 +126,12 @@ class Batcher:
         head = f"{op}({', '.join(var_defs)})" if var_defs else op
         query = f"{head} {{ {' '.join(parts)} }}"
         payload = json.dumps({"query": query, "variables": variables}).encode()
+        who = getattr(self.ctx, "principal", None)
         try:
-            if self.inflight is not None and op == "query":
-                status, content = await self.inflight.post(self.http, sg, payload, self.headers)
+            if self.inflight is not None and op == "query" and who is not None:
+                status, content = await self.inflight.post(
+                    self.http, sg, payload, self.headers, who
+                )
             else:
                 status, content = await _post(self.http, sg, payload, self.headers)
             body = json.loads(content)
@@ -200,15 +203,26 @@ class Inflight:
     """
 
     def __init__(self) -> None:
-        self.calls: dict[tuple[str, bytes, tuple[tuple[str, str], ...]], asyncio.Future[Any]] = {}
+        self.calls: dict[tuple[str, bytes, Any], asyncio.Future[Any]] = {}
 
     async def post(
-        self, http: httpx.AsyncClient, sg: Subgraph, payload: bytes, headers: dict[str, str]
+        self,
+        http: httpx.AsyncClient,
+        sg: Subgraph,
+        payload: bytes,
+        headers: dict[str, str],
+        principal: Any,
     ) -> tuple[int, bytes]:
-        key = (sg.url, payload, tuple(sorted(headers.items())))
+        """`principal` (hashable) says whose call it is: only the same caller's calls are shared."""
+        key = (sg.url, payload, principal)
         shared = self.calls.get(key)
         if shared is not None:
-            return await asyncio.shield(shared)  # type: ignore[no-any-return]
+            try:
+                return await asyncio.shield(shared)  # type: ignore[no-any-return]
+            except asyncio.CancelledError:
+                if not shared.cancelled():
+                    raise  # this request itself was cancelled
+                return await _post(http, sg, payload, headers)  # the leader's client went away
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self.calls[key] = future
         try:

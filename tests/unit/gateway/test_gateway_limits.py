@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 from collections.abc import AsyncIterator
@@ -128,3 +129,16 @@ async def test_slow_subgraph_times_out_into_a_located_error(tmp_path: Path) -> N
     assert error["path"] == ["course"]
     assert error["extensions"]["code"] == "SUBGRAPH_TIMEOUT"
     assert "0.2 s" in error["message"]
+
+
+async def test_identical_queries_in_flight_share_one_subgraph_call(tmp_path: Path) -> None:
+    h = Harness(tmp_path)
+    h.mounts["http://127.0.0.1:4002"].delay_s = 0.05  # so the two requests overlap
+    async with serve(h) as (_, client):
+        first, second = await asyncio.gather(
+            post(h, client, {"query": SHALLOW}), post(h, client, {"query": SHALLOW})
+        )
+        other = await post(h, client, {"query": "{ team { name } }"})
+    assert first.json() == second.json() == {"data": {"team": [{"id": f"l{i}"} for i in (1, 2, 3)]}}
+    assert other.json()["data"]["team"][0] == {"name": "Learner l1"}
+    assert len(h.calls["progress"]) == 2  # one for the pair, one for the different query
