@@ -5,6 +5,7 @@ Entities resolve through the request's DataLoaders, so `_entities` and nested li
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +24,11 @@ strawberry.enum(UnitKind)
 strawberry.enum(QuestionKind)
 strawberry.enum(DueFrom)
 CatalogInfo = Info[Context, None]
+_shown = {
+    CourseStatus.DRAFT: CourseStatus.PUBLISHED,
+    CourseStatus.PUBLISHED: CourseStatus.PUBLISHED,
+    CourseStatus.ARCHIVED: CourseStatus.ARCHIVED,
+}
 
 
 @strawberry.type
@@ -245,13 +251,16 @@ async def visible(
     """Writers see a course's head; others (or anyone when `published`) its latest published
     version, never a draft."""
     writer = info.context.principal.has(*WRITERS) and not published
-    if course.status is not CourseStatus.DRAFT or writer:
+    if writer or course.version == course.published_version:
         return Course.from_domain(course)
     if course.published_version is None:
         return None
     for frozen in await info.context.versions_of_course.load(course.id):
         if frozen.number == course.published_version:
-            return Course.from_domain(frozen.course, frozen.units)
+            # An archived course keeps reading as archived, in its last published content.
+            return Course.from_domain(
+                replace(frozen.course, status=_shown[course.status]), frozen.units
+            )
     return None
 
 

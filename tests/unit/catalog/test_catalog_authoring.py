@@ -182,10 +182,12 @@ async def test_an_archived_course_is_kept_but_not_editable(client: httpx.AsyncCl
     await mutate(client, "archiveCourse", {"courseId": course["id"]})
 
     edit = await mutate(client, "updateCourse", {"courseId": course["id"], "title": "Again"})
-    read = await gql(client, VERSION, {"id": course["id"]})
+    read = await gql(client, VERSION, {"id": course["id"]}, principal=author())
+    learner = await gql(client, VERSION, {"id": course["id"]})
 
     assert codes(edit) == ["BAD_USER_INPUT"]
     assert read["data"]["course"]["status"] == "ARCHIVED"
+    assert learner["data"] == {"course": None}  # it was never published
 
 
 async def test_learners_and_managers_cannot_write(client: httpx.AsyncClient) -> None:

@@ -34,3 +34,15 @@ async def test_the_author_still_reads_the_draft_directly(client: httpx.AsyncClie
 
     assert (draft["version"], draft["status"], len(draft["units"])) == (2, "DRAFT", 5)
     assert (learner["version"], learner["status"], len(learner["units"])) == (1, "PUBLISHED", 4)
+
+
+async def test_archiving_mid_revision_shows_learners_the_last_published_content(
+    client: httpx.AsyncClient,
+) -> None:
+    await mutate(client, "updateCourse", {"courseId": "c-safety", "title": "Half-edited"})
+    await mutate(client, "archiveCourse", {"courseId": "c-safety"})
+    query = '{ course(id: "c-safety") { title status version } }'
+
+    learner = (await gql(client, query))["data"]["course"]
+
+    assert learner == {"title": "Warehouse Safety Essentials", "status": "ARCHIVED", "version": 1}
