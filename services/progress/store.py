@@ -25,7 +25,6 @@ from services.progress.domain import (
 )
 from services.progress.statement_store import StatementStore
 from services.progress.store_docs import (
-    EVENT_FIELDS,
     aware,
     enrollment_from,
     event_doc,
@@ -110,21 +109,6 @@ class ProgressStore:
         milestones = [{"title": t, "course_ids": list(ids)} for t, ids in outline.milestones]
         key = {"tenant_id": tenant, "path_id": outline.path_id}
         await self._replace(self._outlines, key, {"courses": courses, "milestones": milestones})
-
-    async def add_events(self, *, tenant: str, events: Iterable[LearningEvent]) -> int:
-        """Store events not seen before (by event_id); returns how many were new."""
-        ops = [
-            UpdateOne(
-                {"tenant_id": tenant, "event_id": e.event_id},
-                {"$setOnInsert": {f: getattr(e, f) for f in EVENT_FIELDS}},
-                upsert=True,
-            )
-            for e in events
-        ]
-        if not ops:
-            return 0
-        result = await self._events.bulk_write(ops, ordered=False)
-        return int(result.upserted_count)
 
     async def insert_new_events(
         self, *, tenant: str, events: list[LearningEvent]
