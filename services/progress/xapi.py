@@ -223,6 +223,7 @@ def _check_context(value: Any, field: str, object_kind: str) -> None:
 def check_statement(value: Any, field: str) -> dict[str, Any]:
     """A copy of a valid statement with its id normalised; raises `XapiInvalid` otherwise."""
     statement = dict(_object(value, field))
+    _no_nulls(statement, field)
     unknown = sorted(set(statement) - _STATEMENT_KEYS)
     if unknown:
         raise _fail(f"{field}.{unknown[0]}", "is not a statement property")
@@ -245,6 +246,19 @@ def check_statement(value: Any, field: str) -> dict[str, Any]:
     if "timestamp" in statement:
         parse_timestamp(statement["timestamp"], f"{field}.timestamp")
     return statement
+
+
+def _no_nulls(value: Any, field: str) -> None:
+    """The spec forbids null values anywhere but inside extensions."""
+    if value is None:
+        raise _fail(field, "must not be null")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key != "extensions":
+                _no_nulls(item, f"{field}.{key}")
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _no_nulls(item, f"{field}[{i}]")
 
 
 def comparable(statement: dict[str, Any]) -> dict[str, Any]:

@@ -101,6 +101,7 @@ async def test_invalid_fields_are_named(client: httpx.AsyncClient) -> None:
         "statements[0].timestamp": make_statement(timestamp="yesterday"),
         "statements[0].object.id": make_statement(object={"id": "not an iri"}),
         "statements[0].id": make_statement(id="42"),
+        "statements[0].result.response": make_statement(result={"response": None}),
     }
     for field, statement in cases.items():
         response = await client.post("/xapi/statements", json=[statement], headers=headers)
