@@ -199,12 +199,14 @@ class _Window:
 
     def active_days(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Distinct days with any event, counting back from as_of in 24-hour steps."""
-        day_back = np.ceil(self.age_d).astype(np.int64) - 1
-        pairs = np.unique(self.who * LOOKBACK_DAYS + day_back)
-        who, day = pairs // LOOKBACK_DAYS, pairs % LOOKBACK_DAYS
+        day_back = np.clip(np.ceil(self.age_d).astype(np.int64) - 1, 0, LOOKBACK_DAYS - 1)
+        # A learner x day grid of "any event" (n * 28 booleans) instead of sorting the pairs.
+        seen = np.zeros((n, LOOKBACK_DAYS), dtype=bool)
+        seen[self.who, day_back] = True
+        per_day = np.cumsum(seen, axis=1, dtype=np.int64)
 
         def count(k: int) -> np.ndarray:
-            return np.bincount(who[day < k], minlength=n).astype(float)
+            return per_day[:, k - 1].astype(float)
 
         return count(7), count(14), count(28)
 
