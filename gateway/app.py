@@ -80,6 +80,7 @@ def create_app(
             max_cost=settings.max_cost,
             introspection=settings.introspection_enabled,
             plan_cache_size=settings.plan_cache_size,
+            share_inflight=settings.share_inflight,
         )
         app.state.executor = state["executor"]
         log.info(

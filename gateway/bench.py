@@ -24,6 +24,7 @@ from learnpulse.auth import PRINCIPAL_HEADER, principal_for, sign_principal
 
 MANAGER = principal_for("demo", "mgr-1", ["manager"], ["lrn-1", "lrn-2", "lrn-3", "lrn-4"])
 ONE_JUMP = "one-jump"
+TARGETS = ("direct", "gateway", "gateway_unshared", "hive")
 # name -> (gateway query, direct steps: (subgraph, query, entity type or None))
 # ruff: noqa: E501
 MIX: dict[str, tuple[str, list[tuple[str, str, str | None]]]] = {
@@ -177,7 +178,7 @@ def _target_requests(bed: Testbed, target: str, names: list[str], direct: dict[s
     if target == "direct":
         return [direct[n] for n in names], {}, True
     reqs = [[{"url": bed.url(target), "body": {"query": MIX[n][0]}}] for n in names]
-    if target == "gateway":
+    if target.startswith("gateway"):
         return reqs, {"authorization": f"Bearer {bed.token(MANAGER)}"}, False
     return reqs, {}, True  # Hive: the caller sends the signed principal; Hive forwards it
 
@@ -195,7 +196,7 @@ def measure(
     }
     phases = {"mix": (list(MIX), concurrency), "one_jump_c1": ([ONE_JUMP], 1)}
     for phase, (names, c) in phases.items():
-        runs: dict[str, list[dict[str, Any]]] = {t: [] for t in ("direct", "gateway", "hive")}
+        runs: dict[str, list[dict[str, Any]]] = {t: [] for t in TARGETS}
         for i in range(rounds):
             for target in runs:
                 reqs, headers, sign = _target_requests(bed, target, names, direct)
@@ -211,6 +212,9 @@ def measure(
     report["ratios"] = {
         "ours_over_hive_rps": round(mix["gateway"]["rps"] / mix["hive"]["rps"], 3),
         "ours_over_hive_p50": round(mix["gateway"]["p50_ms"] / mix["hive"]["p50_ms"], 3),
+        "ours_unshared_over_hive_rps": round(
+            mix["gateway_unshared"]["rps"] / mix["hive"]["rps"], 3
+        ),
         "ours_added_p50_ms_one_jump": round(
             jump["gateway"]["p50_ms"] - jump["direct"]["p50_ms"], 2
         ),
@@ -238,7 +242,10 @@ def main(argv: list[str]) -> int:
     if args.load:
         print(json.dumps(asyncio.run(_load(json.loads(Path(args.load).read_text())))))
         return 0
-    bed = Testbed(env={"LEARNPULSE_LOG_LEVEL": "WARNING"})
+    bed = Testbed(
+        env={"LEARNPULSE_LOG_LEVEL": "WARNING"},
+        parts=("catalog", "progress", "gateway", "gateway_unshared", "hive"),
+    )
     if args.root:
         bed.root = args.root.resolve()
     print(

@@ -168,12 +168,13 @@ class Executor:
         max_cost: int | None = None,
         introspection: bool = True,
         plan_cache_size: int = 1000,
+        share_inflight: bool = True,
     ) -> None:
         self.supergraph = supergraph
         self.subgraphs = subgraphs
         self.locals = local_sources
         self.http = http
-        self.inflight = Inflight()
+        self.inflight = Inflight() if share_inflight else None
         self.plans = PlanCache(
             supergraph.schema,
             max_depth=max_depth,

@@ -20,6 +20,7 @@ from graphql import (
     SelectionSetNode,
     ast_from_value,
     get_named_type,
+    is_abstract_type,
     is_composite_type,
     parse,
     print_ast,
@@ -109,9 +110,21 @@ class Projector:
 
         `provided` names `@external` fields the subgraph resolves here through `@provides`.
         """
-        body = [TYPENAME, *self.key_fields(type_name, subgraph)]
-        body.extend(self._selections(type_name, sets, subgraph, provided))
-        return "{ " + " ".join(body) + " }"
+        fields = self._selections(type_name, sets, subgraph, provided)
+        # keys under a reserved alias only when the client's selection lacks the plain key, and
+        # __typename only where the executor must tell types apart: less work for the subgraph
+        keys = [
+            f
+            for f, k in zip(
+                self.key_fields(type_name, subgraph), self._keys(type_name, subgraph), strict=True
+            )
+            if k not in fields
+        ]
+        typename = [TYPENAME] if is_abstract_type(self.schema.get_type(type_name)) else []
+        return "{ " + " ".join([*typename, *keys, *fields]) + " }"
+
+    def _keys(self, type_name: str, subgraph: str) -> list[str]:
+        return list(self.sg.keys.get((type_name, subgraph), ()))
 
     def key_fields(self, type_name: str, subgraph: str) -> list[str]:
         keys = self.sg.keys.get((type_name, subgraph), ())

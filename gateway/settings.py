@@ -22,6 +22,7 @@ class GatewaySettings(StackSettings):
     max_cost: int = 50_000  # estimated cost; see gateway/limits.py
     plan_cache_size: int = 1000
     apq_cache_size: int = 10_000
+    share_inflight: bool = True  # identical concurrent subgraph queries of one caller sent once
     graphiql: bool | None = None
     introspection: bool | None = None
     live_sdl_timeout_s: float = 30.0  # sdl_source=live: how long to wait for subgraphs to answer

@@ -31,6 +31,7 @@ _READY = {
     "catalog": "/readyz",
     "progress": "/readyz",
     "gateway": "/healthz",
+    "gateway_unshared": "/healthz",
     "hive": "/healthcheck",
 }
 
@@ -75,7 +76,7 @@ class Testbed:
         self.state.mkdir(parents=True, exist_ok=True)
         ensure_secret(self.state / "jwt.key")
         ensure_secret(self.state / "internal.key")
-        for part in ("catalog", "progress", "gateway", "hive", "risk"):
+        for part in ("catalog", "progress", "risk", *self.parts):
             self.ports.setdefault(part, free_port())
         try:
             # all at once: both gateways compose from files, so neither needs the subgraphs yet
@@ -92,11 +93,16 @@ class Testbed:
             cmd = self._hive_command()
             cwd = HIVE_DIR
         else:
-            cmd = [sys.executable, "-m", "learnpulse.cli", part, "serve"]
+            # "gateway_unshared": our gateway without in-flight sharing, for the benchmark
+            cmd = [sys.executable, "-m", "learnpulse.cli", part.split("_")[0], "serve"]
             cwd = self.root
+        env = self._env()
+        if part == "gateway_unshared":
+            env["LEARNPULSE_GATEWAY_PORT"] = str(self.ports[part])
+            env["LEARNPULSE_SHARE_INFLIGHT"] = "0"
         log = (self.state / f"{part}.log").open("ab")
         self.procs[part] = subprocess.Popen(
-            cmd, cwd=cwd, env=self._env(), stdout=log, stderr=subprocess.STDOUT,
+            cmd, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True,
         )  # fmt: skip
         log.close()
@@ -129,7 +135,8 @@ class Testbed:
         env["LEARNPULSE_MONGO_URL"] = "memory://"
         env["LEARNPULSE_LOG_LEVEL"] = env.get("LEARNPULSE_LOG_LEVEL", "WARNING")
         for part in ("catalog", "progress", "gateway", "risk"):
-            env[f"LEARNPULSE_{part.upper()}_PORT"] = str(self.ports[part])
+            if part in self.ports:
+                env[f"LEARNPULSE_{part.upper()}_PORT"] = str(self.ports[part])
         env.setdefault("PYTHONUNBUFFERED", "1")
         return env
 
