@@ -11,7 +11,7 @@ from typing import Any
 
 from learnpulse.auth import Principal
 from services.progress.catalog_client import Catalog, PathRule
-from services.progress.domain import Enrollment, EnrollmentStatus, Learner
+from services.progress.domain import Enrollment, EnrollmentStatus, Learner, PathOutline
 from services.progress.errors import Forbidden, InvalidArgument
 from services.progress.store import ProgressStore
 
@@ -60,7 +60,13 @@ async def upsert_learners(
     check_entries(entries)
     tenant = principal.tenant
     known = await store.learners_by_ids(tenant=tenant, ids=[e.learner.id for e in entries])
-    current = await store.enrollments_of(tenant=tenant, learner_ids=list(known))
+    # Ask the catalog for every new hire before writing anything: if it fails, nothing is
+    # written and the HRMS's retry still sees them as new hires.
+    plans = {
+        e.learner.id: await _plan(catalog=catalog, principal=principal, learner=e.learner, now=now)
+        for e in entries
+        if e.learner.id not in known and e.learner.left_at is None
+    }
     result = RosterResult()
     for entry in entries:
         who = entry.learner
@@ -72,47 +78,35 @@ async def upsert_learners(
             result.created += 1
         if who.left_at is not None:
             result.closed += await store.close_enrollments(tenant=tenant, learner_id=who.id)
-        elif who.id not in known:
-            result.enrolled += await _enroll_new_hire(
-                store=store,
-                catalog=catalog,
-                principal=principal,
-                learner=who,
-                now=now,
-                already={e.path_id for e in current.get(who.id, [])},
-            )
+        for outline, enrollment in plans.get(who.id, []):
+            if outline is not None:
+                await store.put_outline(tenant=tenant, outline=outline)
+            await store.put_enrollment(tenant=tenant, enrollment=enrollment)
+            result.enrolled.append(enrollment.id)
     return result
 
 
-async def _enroll_new_hire(
-    *,
-    store: ProgressStore,
-    catalog: Catalog,
-    principal: Principal,
-    learner: Learner,
-    now: datetime,
-    already: set[str],
-) -> list[str]:
-    enrolled = []
+async def _plan(
+    *, catalog: Catalog, principal: Principal, learner: Learner, now: datetime
+) -> list[tuple[PathOutline | None, Enrollment]]:
+    """The enrollments (and path outlines) the catalog's rules give a new hire."""
+    planned: list[tuple[PathOutline | None, Enrollment]] = []
+    seen: set[str] = set()
     for rule in await catalog.paths_for(principal=principal, learner=learner):
-        if rule.path_id in already:
+        if rule.path_id in seen:
             continue
+        seen.add(rule.path_id)
         outline = await catalog.outline(principal=principal, path_id=rule.path_id)
-        if outline is not None:
-            await store.put_outline(tenant=principal.tenant, outline=outline)
-        due = _due(rule, learner, now)
         enrollment = Enrollment(
             f"{learner.id}:{rule.path_id}",
             learner.id,
             rule.path_id,
             EnrollmentStatus.ACTIVE,
             now,
-            due,
+            _due(rule, learner, now),
         )
-        await store.put_enrollment(tenant=principal.tenant, enrollment=enrollment)
-        enrolled.append(enrollment.id)
-        already.add(rule.path_id)
-    return enrolled
+        planned.append((outline, enrollment))
+    return planned
 
 
 def _due(rule: PathRule, learner: Learner, now: datetime) -> datetime | None:

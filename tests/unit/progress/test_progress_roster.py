@@ -14,7 +14,7 @@ from progress_helpers import HR, KEY, MANAGER, codes, gql
 
 from learnpulse.auth import PRINCIPAL_HEADER, Principal, mint_token, verify_principal
 from services.progress.app import create_app
-from services.progress.catalog_client import HttpCatalog, PathRule
+from services.progress.catalog_client import CatalogUnavailable, HttpCatalog, PathRule
 from services.progress.domain import CourseOutline, Learner, PathOutline
 from services.progress.settings import ProgressSettings
 from services.progress.store import ProgressStore
@@ -178,3 +178,36 @@ async def test_the_http_catalog_asks_pathsfor_as_the_signed_principal() -> None:
     assert outline == PathOutline(
         "p-1", (CourseOutline("c-1", ("u-1", "u-2")),), (("Go", ("c-1",)),)
     )
+
+
+class DownOnceCatalog(FakeCatalog):
+    def __init__(self) -> None:
+        super().__init__()
+        self.down = True
+
+    async def paths_for(self, *, principal: Principal, learner: Learner) -> list[PathRule]:
+        if self.down:
+            self.down = False
+            raise CatalogUnavailable("catalog at http://catalog: connection refused")
+        return await super().paths_for(principal=principal, learner=learner)
+
+
+async def test_a_push_while_the_catalog_is_down_writes_nothing_and_its_retry_enrols(
+    tmp_path: Path, store: ProgressStore
+) -> None:
+    settings = ProgressSettings(internal_secret=KEY.decode(), jwt_secret=JWT.decode(),
+                                state_dir=tmp_path, mongo_url="memory://")  # fmt: skip
+    app = create_app(settings, store=store, catalog=DownOnceCatalog())
+    hr = {"Authorization": f"Bearer {mint_token(HR, secret=JWT)}"}
+    payload = {"learners": [hire(id="lrn-a"), hire(id="lrn-b", role="Packer")]}
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://p") as c:
+        failed = await c.post("/hr/learners", json=payload, headers=hr)
+        written = await store.learners_by_ids(tenant="demo", ids=["lrn-a", "lrn-b"])
+        retried = await c.post("/hr/learners", json=payload, headers=hr)
+
+    assert failed.status_code == 502 and written == {}
+    assert retried.json()["created"] == 2
+    assert retried.json()["enrolled"] == [
+        "lrn-a:p-onboarding", "lrn-a:p-privacy-new", "lrn-b:p-privacy-new",
+    ]  # fmt: skip
