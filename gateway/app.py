@@ -12,6 +12,7 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpcore
 import httpx
 from graphql import GraphQLError
 from starlette.applications import Starlette
@@ -21,7 +22,7 @@ from starlette.routing import Route
 
 from gateway.composition import Supergraph, compose
 from gateway.execution import Executor, RequestError
-from gateway.fetching import LocalSource, Subgraph
+from gateway.fetching import LocalSource, Subgraph, Upstream
 from gateway.plans import PersistedQueries
 from gateway.risk import RiskSource
 from gateway.sdl import subgraph_sdls
@@ -62,6 +63,9 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         client = http or httpx.AsyncClient(limits=httpx.Limits(max_connections=200))
+        upstream: Upstream = http or httpcore.AsyncConnectionPool(
+            max_connections=200, max_keepalive_connections=200, keepalive_expiry=30.0
+        )
         sources: dict[str, LocalSource] = (
             local_sources
             if local_sources is not None
@@ -74,7 +78,7 @@ def create_app(
             supergraph,
             subgraphs,
             sources,
-            client,
+            upstream,
             max_depth=settings.max_depth,
             max_aliases=settings.max_aliases,
             max_cost=settings.max_cost,
@@ -99,6 +103,8 @@ def create_app(
                     await close()
             if http is None:
                 await client.aclose()
+                assert isinstance(upstream, httpcore.AsyncConnectionPool)
+                await upstream.aclose()
 
     async def graphql_post(request: Request) -> Response:
         try:

@@ -12,7 +12,6 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 from graphql import (
     ExecutionResult,
     FieldNode,
@@ -29,7 +28,14 @@ from graphql.execution.values import VariableValues, get_variable_values
 from graphql.language import NameNode
 
 from gateway.composition import Supergraph
-from gateway.fetching import Batcher, DownstreamError, Inflight, LocalSource, Subgraph
+from gateway.fetching import (
+    Batcher,
+    DownstreamError,
+    Inflight,
+    LocalSource,
+    Subgraph,
+    Upstream,
+)
 from gateway.nodes import Node, to_graphql_error
 from gateway.plans import PlanCache
 from gateway.projection import REQUIRED_PREFIX, Projector
@@ -161,7 +167,7 @@ class Executor:
         supergraph: Supergraph,
         subgraphs: dict[str, Subgraph],
         local_sources: dict[str, LocalSource],
-        http: httpx.AsyncClient,
+        http: Upstream,
         *,
         max_depth: int = 15,
         max_aliases: int = 30,

@@ -15,11 +15,17 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import httpcore
 import httpx
 from graphql import FieldNode
 
 from gateway.nodes import Node, error_dict
 from gateway.projection import REQUIRED_PREFIX, Projector, key_alias, top_level_fields
+
+# The gateway's own upstream client is an httpcore pool (no cookie jar, URL merging or auth
+# layers per call); tests inject an httpx client with in-process transports instead.
+Upstream = httpx.AsyncClient | httpcore.AsyncConnectionPool
+_CORE_ERRORS = (httpcore.NetworkError, httpcore.ProtocolError, httpcore.UnsupportedProtocol)
 
 
 class LocalSource(Protocol):
@@ -57,7 +63,7 @@ class Batcher:
     projector: Projector
     subgraphs: dict[str, Subgraph]
     locals: dict[str, LocalSource]
-    http: httpx.AsyncClient
+    http: Upstream
     headers: dict[str, str]
     operation: str = "query"
     ctx: Any = None
@@ -135,11 +141,11 @@ class Batcher:
             else:
                 status, content = await _post(self.http, sg, payload, self.headers)
             body = json.loads(content)
-        except (TimeoutError, httpx.TimeoutException) as exc:
+        except (TimeoutError, httpx.TimeoutException, httpcore.TimeoutException) as exc:
             raise DownstreamError(
                 sg.name, f"no answer within {sg.timeout_s:g} s", "SUBGRAPH_TIMEOUT"
             ) from exc
-        except (httpx.HTTPError, ValueError) as exc:
+        except (httpx.HTTPError, *_CORE_ERRORS, ValueError) as exc:
             raise DownstreamError(sg.name, f"{type(exc).__name__}: {exc}") from exc
         data = body.get("data") or {}
         errors = body.get("errors") or []
@@ -183,9 +189,17 @@ class Batcher:
 
 
 async def _post(
-    http: httpx.AsyncClient, sg: Subgraph, payload: bytes, headers: dict[str, str]
+    http: Upstream, sg: Subgraph, payload: bytes, headers: dict[str, str]
 ) -> tuple[int, bytes]:
     async with asyncio.timeout(sg.timeout_s):  # the whole call, not each socket read
+        if isinstance(http, httpcore.AsyncConnectionPool):
+            core = await http.request(
+                "POST",
+                sg.url,
+                headers=[("content-type", "application/json"), *headers.items()],
+                content=payload,
+            )
+            return core.status, core.content
         resp = await http.post(
             sg.url,
             content=payload,
@@ -207,7 +221,7 @@ class Inflight:
 
     async def post(
         self,
-        http: httpx.AsyncClient,
+        http: Upstream,
         sg: Subgraph,
         payload: bytes,
         headers: dict[str, str],
