@@ -176,7 +176,9 @@ class _Window:
     def __init__(self, events: pd.DataFrame, index: pd.Index, now: int) -> None:
         ts = _micros_of_series(events["ts"])
         inside = np.flatnonzero((ts < now) & (ts >= now - LOOKBACK_DAYS * _US_PER_DAY))
-        who = index.get_indexer(_take(events["learner_id"], inside))
+        # Factorise the ids first (fast on Arrow strings), then look up only the distinct ones.
+        codes, distinct = pd.factorize(_take(events["learner_id"], inside))
+        who = index.get_indexer(pd.Index(distinct, dtype=object))[codes]
         keep = inside[who >= 0]
         self.who = who[who >= 0]
         self.ts = ts[keep]
