@@ -1,9 +1,5 @@
-"""Batched fetches from subgraphs: root fields and `_entities`, one request per subgraph per tick.
-
-Resolvers ask for what they miss; requests made while the executor walks one level of the
-query are grouped, once the executor stops adding requests for a tick, into a single HTTP call
-per subgraph (several `_entities` groups travel in one operation under aliases). Identical
-subgraph calls in flight at the same time (same query, variables and principal) are sent once.
+"""Batched subgraph fetches: root fields and `_entities`, one HTTP call per subgraph per level
+(requests are grouped until a tick adds none); identical concurrent calls of one caller are shared.
 """
 
 from __future__ import annotations

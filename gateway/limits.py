@@ -1,7 +1,5 @@
-"""Abuse limits checked before execution: depth, aliases and estimated cost; errors name the limit.
-
-The cost estimate counts one per field and multiplies what a list field selects by the list's
-`first`/`limit` argument when it is a literal, else by `DEFAULT_LIST_SIZE`.
+"""Abuse limits checked before execution: depth, aliases and estimated cost (one per field; a
+list multiplies its selection by a literal `first`/`limit`, else DEFAULT_LIST_SIZE).
 """
 
 from __future__ import annotations

@@ -1,8 +1,5 @@
-"""Per-operation plan cache and automatic persisted queries (Apollo APQ protocol).
-
-A plan is what does not depend on variables: the parsed document, its validation against the
-composed schema (introspection refused when disabled) and the abuse limits. Plans are cached
-per query text in an LRU, so a repeated operation skips parse, validation and limit checks.
+"""Plans cached per query text (parse, validation, limits: all that does not depend on
+variables) in an LRU, and automatic persisted queries (Apollo APQ protocol).
 """
 
 from __future__ import annotations

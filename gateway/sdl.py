@@ -1,8 +1,5 @@
-"""Where subgraph SDL comes from: the committed `schema.graphql` files, or `_service { sdl }`.
-
-`sdl_source=live` asks each running subgraph for its SDL with a signed service principal and
-retries until every subgraph answers or `live_sdl_timeout_s` runs out (subgraphs may still be
-starting); the error then names the subgraphs that never answered.
+"""Subgraph SDL from the committed `schema.graphql` files, or live from `_service { sdl }`
+(signed service principal, retried until every subgraph answers or the timeout names the silent).
 """
 
 from __future__ import annotations

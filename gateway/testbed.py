@@ -1,8 +1,5 @@
-"""Real processes for comparing gateways: catalog, progress, our gateway and Hive Gateway.
-
-Used by the comparison tests and by `learnpulse bench gateway`. Every child runs in its own
-process group on a free loopback port and is stopped by that group, so only what we started
-is ever signalled.
+"""Real processes for comparing gateways (catalog, progress, ours, Hive Gateway) on free ports,
+each in its own process group, stopped by that group: used by the comparison tests and the bench.
 """
 
 from __future__ import annotations
