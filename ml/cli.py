@@ -124,7 +124,7 @@ def train(args: argparse.Namespace) -> int:
     if dataset is None:
         return 2
     try:
-        models = train_models(dataset, seed=args.seed)
+        models = train_models(dataset, seed=args.seed, progress=True)
     except ValueError as exc:
         print(f"cannot train: {exc}", file=sys.stderr)
         return 2

@@ -53,7 +53,7 @@ def evaluate(args: argparse.Namespace) -> int:
             from ml.training import make_split
 
             uri = args.tracking_uri or _uri()
-            split = make_split(dataset, seed=args.seed)
+            split = make_split(dataset, seed=args.seed, progress=True)
             reports = {}
             for target in TARGETS:
                 name = MODEL_NAMES[target]
@@ -67,7 +67,8 @@ def evaluate(args: argparse.Namespace) -> int:
         else:
             from ml.training import train_models
 
-            reports = {m.target: m.report for m in train_models(dataset, seed=args.seed)}
+            models = train_models(dataset, seed=args.seed, progress=True)
+            reports = {m.target: m.report for m in models}
     except ValueError as exc:
         print(f"cannot evaluate: {exc}", file=sys.stderr)
         return 2
@@ -109,7 +110,7 @@ def promote(args: argparse.Namespace) -> int:
                 return 2
             decisions = promotion.promote(
                 dataset,
-                make_split(dataset, seed=args.seed),
+                make_split(dataset, seed=args.seed, progress=True),
                 tracking_uri=uri,
                 margin=args.margin,
                 ece_tolerance=args.ece_tolerance,

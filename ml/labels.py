@@ -4,6 +4,8 @@ cut-off and what happened next (left within 14 days; stalled on their open unit 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -34,9 +36,14 @@ def cutoffs(
     return list(pd.date_range(first, last, freq=f"{every_days}D"))
 
 
-def make_examples(dataset: Dataset, cuts: list[pd.Timestamp]) -> pd.DataFrame:
+def make_examples(
+    dataset: Dataset,
+    cuts: list[pd.Timestamp],
+    progress: Callable[[int], object] | None = None,
+) -> pd.DataFrame:
     """One row per (learner employed at the cut-off, cut-off): learner_id, as_of, the
     features, `attrition` (0/1) and `stall` (0/1, NaN when no unit was open).
+    `progress`, if given, is called with 1 after each cut-off (e.g. `tqdm.update`).
     """
     learners = dataset.learners
     events = dataset.events.sort_values("ts", kind="stable", ignore_index=True)
@@ -47,6 +54,8 @@ def make_examples(dataset: Dataset, cuts: list[pd.Timestamp]) -> pd.DataFrame:
         lo = ts.searchsorted(cut - pd.Timedelta(days=LOOKBACK_DAYS))
         hi = ts.searchsorted(cut + pd.Timedelta(days=STALL_HORIZON_DAYS))
         frames.append(_examples_at(learners, events.iloc[lo:hi], cut))
+        if progress is not None:
+            progress(1)
     if not frames:
         columns = ["learner_id", "as_of", *FEATURE_NAMES, *TARGETS]
         return pd.DataFrame({c: [] for c in columns})

@@ -68,8 +68,9 @@ class TrainedModel:
     categorical_features: list[str] = field(default_factory=lambda: list(CATEGORICAL_FEATURES))
 
 
-def train_models(dataset: Dataset, *, seed: int = 7) -> list[TrainedModel]:
-    """Train the attrition and stall models on `dataset` (nothing is logged anywhere)."""
+def train_models(dataset: Dataset, *, seed: int = 7, progress: bool = False) -> list[TrainedModel]:
+    """Train the attrition and stall models on `dataset` (nothing is logged anywhere);
+    `progress` shows a bar over the cut-offs on stderr."""
     validate(dataset.learners, dataset.events)
     cuts = cutoffs(dataset.events, every_days=CUTOFF_EVERY_DAYS)
     if len(cuts) < 8:
@@ -77,7 +78,7 @@ def train_models(dataset: Dataset, *, seed: int = 7) -> list[TrainedModel]:
             f"the events span too few days for training ({len(cuts)} cut-offs): "
             f"use at least {LOOKBACK_DAYS + ATTRITION_HORIZON_DAYS + 16} days of events"
         )
-    split = make_split(dataset, seed=seed)
+    split = make_split(dataset, seed=seed, progress=progress)
     context: dict[str, Param] = {
         "seed": seed,
         "data.learners": len(dataset.learners),
@@ -89,11 +90,21 @@ def train_models(dataset: Dataset, *, seed: int = 7) -> list[TrainedModel]:
     return [_train(target, split, seed, fingerprint, context, dataset.truth) for target in TARGETS]
 
 
-def make_split(dataset: Dataset, *, seed: int) -> Split:
+def make_split(dataset: Dataset, *, seed: int, progress: bool = False) -> Split:
     """Labelled examples at every cut-off, joined with department, shift and left_at (for the
     report), split by learner and time; the same dataset and seed give the same split."""
     cuts = cutoffs(dataset.events, every_days=CUTOFF_EVERY_DAYS)
-    examples = make_examples(dataset, cuts)
+    if progress:
+        import sys
+
+        from tqdm import tqdm
+
+        with tqdm(
+            total=len(cuts), desc="building examples", unit="cut-off", file=sys.stderr
+        ) as bar:
+            examples = make_examples(dataset, cuts, bar.update)
+    else:
+        examples = make_examples(dataset, cuts)
     people = dataset.learners[["learner_id", "department", "shift", "left_at"]]
     examples = examples.merge(people, on="learner_id", how="left")
     return split_examples(examples, seed=seed, horizon_days=ATTRITION_HORIZON_DAYS)
