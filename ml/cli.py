@@ -39,6 +39,14 @@ def add_commands(subparsers: Any) -> None:
         help="alias for the new versions (champion too when there is no champion yet)",
     )
     p.add_argument(
+        "--engine",
+        choices=("local", "dask"),
+        default="local",
+        help="dask: build examples and fit Boosters on a Dask cluster (lightgbm.dask)",
+    )
+    p.add_argument("--scheduler", help="with --engine dask: scheduler address, else a LocalCluster")
+    p.add_argument("--workers", type=int, default=2, help="with --engine dask: LocalCluster size")
+    p.add_argument(
         "--if-missing",
         action="store_true",
         help="with --synthetic: do nothing when both models already have a champion",
@@ -124,7 +132,13 @@ def train(args: argparse.Namespace) -> int:
     if dataset is None:
         return 2
     try:
-        models = train_models(dataset, seed=args.seed, progress=True)
+        if args.engine == "dask":
+            from ml.dask_engine import dask_client, train_models_dask
+
+            with dask_client(args.scheduler, args.workers) as client:
+                models = train_models_dask(dataset, client=client, seed=args.seed)
+        else:
+            models = train_models(dataset, seed=args.seed, progress=True)
     except ValueError as exc:
         print(f"cannot train: {exc}", file=sys.stderr)
         return 2

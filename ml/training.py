@@ -7,6 +7,7 @@ MLflow, and the first-start `ensure_champions`.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,6 +46,10 @@ CUTOFF_EVERY_DAYS = 2  # overlapping windows: more (correlated) examples from a 
 MAX_ROUNDS = 1000
 EARLY_STOPPING_ROUNDS = 50
 MIN_TRAIN_POSITIVES = 10
+ExampleBuilder = Callable[[Dataset, list[pd.Timestamp]], pd.DataFrame]
+BoosterFit = Callable[
+    [dict[str, pd.DataFrame], dict[str, np.ndarray], dict[str, Param]], lgb.Booster
+]
 
 log = logging.getLogger(__name__)
 
@@ -68,9 +73,17 @@ class TrainedModel:
     categorical_features: list[str] = field(default_factory=lambda: list(CATEGORICAL_FEATURES))
 
 
-def train_models(dataset: Dataset, *, seed: int = 7, progress: bool = False) -> list[TrainedModel]:
+def train_models(
+    dataset: Dataset,
+    *,
+    seed: int = 7,
+    progress: bool = False,
+    examples: ExampleBuilder | None = None,
+    fit: BoosterFit | None = None,
+) -> list[TrainedModel]:
     """Train the attrition and stall models on `dataset` (nothing is logged anywhere);
-    `progress` shows a bar over the cut-offs on stderr."""
+    `progress` shows a bar over the cut-offs on stderr. `examples` and `fit` replace how
+    examples are built and Boosters fitted (`ml.dask_engine` runs both on a Dask cluster)."""
     validate(dataset.learners, dataset.events)
     cuts = cutoffs(dataset.events, every_days=CUTOFF_EVERY_DAYS)
     if len(cuts) < 8:
@@ -78,7 +91,7 @@ def train_models(dataset: Dataset, *, seed: int = 7, progress: bool = False) -> 
             f"the events span too few days for training ({len(cuts)} cut-offs): "
             f"use at least {LOOKBACK_DAYS + ATTRITION_HORIZON_DAYS + 16} days of events"
         )
-    split = make_split(dataset, seed=seed, progress=progress)
+    split = make_split(dataset, seed=seed, progress=progress, examples=examples)
     context: dict[str, Param] = {
         "seed": seed,
         "data.learners": len(dataset.learners),
@@ -87,14 +100,25 @@ def train_models(dataset: Dataset, *, seed: int = 7, progress: bool = False) -> 
         "split.first_future_cutoff": str(split.valid["as_of"].min()),
     }
     fingerprint = dataset.fingerprint()
-    return [_train(target, split, seed, fingerprint, context, dataset.truth) for target in TARGETS]
+    return [
+        _train(target, split, seed, fingerprint, context, dataset.truth, fit or fit_booster)
+        for target in TARGETS
+    ]
 
 
-def make_split(dataset: Dataset, *, seed: int, progress: bool = False) -> Split:
+def make_split(
+    dataset: Dataset,
+    *,
+    seed: int,
+    progress: bool = False,
+    examples: ExampleBuilder | None = None,
+) -> Split:
     """Labelled examples at every cut-off, joined with department, shift and left_at (for the
     report), split by learner and time; the same dataset and seed give the same split."""
     cuts = cutoffs(dataset.events, every_days=CUTOFF_EVERY_DAYS)
-    if progress:
+    if examples is not None:
+        rows = examples(dataset, cuts)
+    elif progress:
         import sys
 
         from tqdm import tqdm
@@ -102,12 +126,12 @@ def make_split(dataset: Dataset, *, seed: int, progress: bool = False) -> Split:
         with tqdm(
             total=len(cuts), desc="building examples", unit="cut-off", file=sys.stderr
         ) as bar:
-            examples = make_examples(dataset, cuts, bar.update)
+            rows = make_examples(dataset, cuts, bar.update)
     else:
-        examples = make_examples(dataset, cuts)
+        rows = make_examples(dataset, cuts)
     people = dataset.learners[["learner_id", "department", "shift", "left_at"]]
-    examples = examples.merge(people, on="learner_id", how="left")
-    return split_examples(examples, seed=seed, horizon_days=ATTRITION_HORIZON_DAYS)
+    rows = rows.merge(people, on="learner_id", how="left")
+    return split_examples(rows, seed=seed, horizon_days=ATTRITION_HORIZON_DAYS)
 
 
 def train_and_register(
@@ -142,6 +166,7 @@ def _train(
     fingerprint: str,
     context: dict[str, Param],
     truth: pd.DataFrame | None,
+    fit: BoosterFit,
 ) -> TrainedModel:
     parts = labelled_parts(split, target)
     positives = int(parts["train"][target].sum())
@@ -154,18 +179,7 @@ def _train(
     x = {name: frame[FEATURE_NAMES] for name, frame in parts.items()}
     y = {name: frame[target].to_numpy(np.float64) for name, frame in parts.items()}
     params = {**PARAMS, "seed": seed}
-    train_set = lgb.Dataset(
-        x["train"], y["train"], categorical_feature=CATEGORICAL_FEATURES, params=params
-    )
-    valid_set = lgb.Dataset(x["valid"], y["valid"], reference=train_set, params=params)
-    booster = lgb.train(
-        params,
-        train_set,
-        num_boost_round=MAX_ROUNDS,
-        valid_sets=[valid_set],
-        valid_names=["valid"],
-        callbacks=[lgb.early_stopping(EARLY_STOPPING_ROUNDS, verbose=False)],
-    )
+    booster = fit(x, y, params)
     raw = {name: np.asarray(booster.predict(x[name]), np.float64) for name in ("valid", "test")}
     spec = calibration.fit(raw["valid"], y["valid"])
     scores = {name: calibration.apply(values, spec) for name, values in raw.items()}
@@ -201,6 +215,24 @@ def _train(
         report=report,
         test_labels=y["test"],
         test_scores=scores["test"],
+    )
+
+
+def fit_booster(
+    x: dict[str, pd.DataFrame], y: dict[str, np.ndarray], params: dict[str, Param]
+) -> lgb.Booster:
+    """LightGBM in process, early-stopped on the validation rows."""
+    train_set = lgb.Dataset(
+        x["train"], y["train"], categorical_feature=CATEGORICAL_FEATURES, params=params
+    )
+    valid_set = lgb.Dataset(x["valid"], y["valid"], reference=train_set, params=params)
+    return lgb.train(
+        params,
+        train_set,
+        num_boost_round=MAX_ROUNDS,
+        valid_sets=[valid_set],
+        valid_names=["valid"],
+        callbacks=[lgb.early_stopping(EARLY_STOPPING_ROUNDS, verbose=False)],
     )
 
 
