@@ -79,7 +79,9 @@ def _fit_dask(
         labels = dd.from_pandas(pd.Series(y[name], name="label"), npartitions=parts)
         return features, labels
 
-    settings = {k: v for k, v in params.items() if k not in ("num_threads", "objective")}
+    settings: dict[str, Any] = {
+        k: v for k, v in params.items() if k not in ("num_threads", "objective")
+    }
     model = DaskLGBMClassifier(
         client=client, objective="binary", n_estimators=MAX_ROUNDS, **settings
     )
