@@ -25,11 +25,15 @@ from gateway.composition import compose
 PRODUCTS = {"p1": ("Kettle", 30), "p2": ("Toaster", 45)}
 
 
+@strawberry.interface
+class Priced:
+    price: int
+
+
 @strawberry.federation.type(keys=["id"])
-class Product:
+class Product(Priced):
     id: strawberry.ID
     name: str = strawberry.federation.field(shareable=True)
-    price: int
 
     @classmethod
     def resolve_reference(cls, id: strawberry.ID) -> Product:
@@ -38,7 +42,7 @@ class Product:
 
 
 @strawberry.type
-class Bundle:
+class Bundle(Priced):
     title: str
     size: int
 
@@ -52,7 +56,14 @@ class ProductsQuery:
     def items(self) -> list[Item]:
         return [
             Product(id=strawberry.ID("p1"), name="Kettle", price=30),
-            Bundle(title="Duo", size=2),
+            Bundle(title="Duo", size=2, price=50),
+        ]
+
+    @strawberry.field
+    def priced(self) -> list[Priced]:
+        return [
+            Bundle(title="Duo", size=2, price=50),
+            Product(id=strawberry.ID("p2"), name="Toaster", price=45),
         ]
 
 
@@ -183,6 +194,25 @@ async def test_union_members_jump_to_other_subgraphs(
         }
     }
     assert len(h.calls["progress"]) == 1  # one _entities call for reviewCount
+
+
+async def test_interface_fields_and_type_conditions_across_a_jump(
+    gateway: tuple[Harness, httpx.AsyncClient],
+) -> None:
+    h, client = gateway
+    query = (
+        "{ priced { __typename price ... on Product { name reviewCount } ... on Bundle { size } } }"
+    )
+    body = await ask(h, client, query)
+    assert body == {
+        "data": {
+            "priced": [
+                {"__typename": "Bundle", "price": 50, "size": 2},
+                {"__typename": "Product", "price": 45, "name": "Toaster", "reviewCount": 7},
+            ]
+        }
+    }
+    assert len(h.calls["progress"]) == 1  # reviewCount for the one Product, in one _entities call
 
 
 def test_external_field_is_owned_by_its_defining_subgraph() -> None:
