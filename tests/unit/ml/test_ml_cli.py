@@ -44,3 +44,29 @@ def test_train_on_too_short_a_history_says_what_to_change(
 def test_train_needs_a_data_source() -> None:
     with pytest.raises(SystemExit):
         main(["train"])
+
+
+@pytest.mark.parametrize(
+    ("champion", "aliases"), [(None, ["challenger", "champion"]), ({"m": "1"}, ["challenger"])]
+)
+def test_train_registers_a_challenger_and_a_first_champion(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    champion: dict[str, str] | None,
+    aliases: list[str],
+) -> None:
+    import ml.registry
+
+    calls: list[list[str]] = []
+
+    def register(models: list, *, tracking_uri: str, alias: str, also: list[str]) -> dict:
+        calls.append([alias, *also])
+        return {ml.registry.MODEL_NAMES[m.target]: "7" for m in models}
+
+    monkeypatch.setattr(ml.registry, "versions_by_alias", lambda **_: champion)
+    monkeypatch.setattr(ml.registry, "register_models", register)
+    args = ["train", "--synthetic", "--learners", "400", "--days", "75", "--seed", "3"]
+
+    assert main([*args, "--tracking-uri", "http://unused"]) == 0
+    assert calls == [aliases]
+    assert "learnpulse-attrition" in capsys.readouterr().out
