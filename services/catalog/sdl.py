@@ -1,7 +1,6 @@
-"""Exports the catalog subgraph SDL, as a router reads it from `_service { sdl }`.
+"""Exports the catalog subgraph SDL to the committed `services/catalog/schema.graphql`.
 
-`python -m services.catalog.sdl` rewrites `services/catalog/schema.graphql`;
-`--check` exits 1 when the committed file differs from the code.
+`python -m services.catalog.sdl` rewrites it; `--check` exits 1 when it is stale.
 """
 
 from __future__ import annotations
@@ -10,29 +9,18 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from learnpulse import sdl
 from services.catalog.schema import schema
 
 SDL_FILE = Path(__file__).with_name("schema.graphql")
 
 
 def current_sdl() -> str:
-    result = schema.execute_sync("{ _service { sdl } }")
-    if result.errors or not result.data:
-        raise RuntimeError(f"_service query failed: {result.errors}")
-    return str(result.data["_service"]["sdl"]).rstrip("\n") + "\n"
+    return sdl.current_sdl(schema)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else list(argv)
-    sdl = current_sdl()
-    if "--check" in args:
-        if not SDL_FILE.exists() or SDL_FILE.read_text() != sdl:
-            print(f"{SDL_FILE} is stale: run python -m services.catalog.sdl", file=sys.stderr)
-            return 1
-        return 0
-    SDL_FILE.write_text(sdl)
-    print(f"wrote {SDL_FILE}")
-    return 0
+    return sdl.sdl_command(schema, SDL_FILE, "services.catalog.sdl", argv)
 
 
 if __name__ == "__main__":
