@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from learnpulse.paging import check_first, decode_cursor
 from services.catalog.domain import CourseFilter, CoursePage
-from services.catalog.paging import check_first, decode_cursor
 from services.catalog.store import CatalogStore
 
 

@@ -8,17 +8,16 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import strawberry
-from graphql import GraphQLError
 from strawberry.scalars import JSON
-from strawberry.types import ExecutionContext
 
+from learnpulse.paging import encode_cursor
+from learnpulse.subgraph import SubgraphSchema
 from services.catalog import rules, transfer
 from services.catalog.authoring import WRITERS, head, require_writer
 from services.catalog.domain import CourseFilter, CourseStatus
-from services.catalog.errors import CatalogError, InvalidInput
+from services.catalog.errors import InvalidInput
 from services.catalog.inputs import LearnerProfileInput
 from services.catalog.mutations import Mutation
-from services.catalog.paging import encode_cursor
 from services.catalog.payloads import AssignmentRule, PathAssignment
 from services.catalog.queries import find_courses
 from services.catalog.types import (
@@ -149,20 +148,4 @@ class Query:
         return JSON(transfer.to_document(course, units))
 
 
-class CatalogSchema(strawberry.federation.Schema):
-    """Gives domain errors their `extensions.code`; only unexpected errors are logged."""
-
-    def process_errors(
-        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
-    ) -> None:
-        unexpected = []
-        for error in errors:
-            original = error.original_error
-            if isinstance(original, CatalogError):
-                error.extensions = {"code": original.code, **original.details}
-            else:
-                unexpected.append(error)
-        super().process_errors(unexpected, execution_context)
-
-
-schema = CatalogSchema(query=Query, mutation=Mutation, federation_version="2.9")
+schema = SubgraphSchema(query=Query, mutation=Mutation, federation_version="2.9")

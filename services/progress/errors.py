@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from learnpulse.errors import InvalidArgument as InvalidArgument  # re-exported for use cases
+from learnpulse.errors import ServiceError
 
 
-class ProgressError(Exception):
-    code = "INTERNAL_SERVER_ERROR"
-
-    def __init__(self, message: str, **details: Any) -> None:
-        super().__init__(message)
-        self.details = details
-
-
-class InvalidArgument(ProgressError):
-    """An argument out of range; `argument` names it."""
-
-    code = "BAD_USER_INPUT"
-
-    def __init__(self, argument: str, message: str) -> None:
-        super().__init__(message, argument=argument)
+class ProgressError(ServiceError):
+    """Base of the progress service's own errors."""
 
 
 class Forbidden(ProgressError):

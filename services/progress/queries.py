@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from learnpulse.auth import Principal
+from learnpulse.paging import check_first, check_range, decode_cursor
 from services.progress.access import check_can_view, check_can_view_trajectory, team_scope
 from services.progress.domain import (
     CourseFacts,
@@ -24,7 +25,6 @@ from services.progress.domain import (
     enrollment_progress,
 )
 from services.progress.errors import Forbidden, NotFound
-from services.progress.paging import check_first, check_range, decode_cursor
 from services.progress.store import ProgressStore
 from services.progress.tracking import UnitState
 

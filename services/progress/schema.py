@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import strawberry
-from graphql import GraphQLError
-from strawberry.types import ExecutionContext
 
+from learnpulse.paging import encode_cursor
+from learnpulse.subgraph import SubgraphSchema
 from services.progress import queries
-from services.progress.errors import ProgressError
 from services.progress.mutations import Mutation
-from services.progress.paging import encode_cursor
 from services.progress.types import Learner, ProgressInfo
 
 
@@ -75,20 +73,4 @@ class Query:
         )
 
 
-class ProgressSchema(strawberry.federation.Schema):
-    """Gives domain errors their `extensions.code`; only unexpected errors are logged."""
-
-    def process_errors(
-        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
-    ) -> None:
-        unexpected = []
-        for error in errors:
-            original = error.original_error
-            if isinstance(original, ProgressError):
-                error.extensions = {"code": original.code, **original.details}
-            else:
-                unexpected.append(error)
-        super().process_errors(unexpected, execution_context)
-
-
-schema = ProgressSchema(query=Query, mutation=Mutation, federation_version="2.9")
+schema = SubgraphSchema(query=Query, mutation=Mutation, federation_version="2.9")

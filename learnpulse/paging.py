@@ -1,11 +1,11 @@
-"""Relay-style paging rules: page sizes and opaque cursors over ids."""
+"""Relay-style paging rules shared by the subgraphs: page sizes and opaque cursors over ids."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 
-from services.catalog.errors import InvalidArgument
+from learnpulse.errors import InvalidArgument
 
 MAX_PAGE = 100
 
