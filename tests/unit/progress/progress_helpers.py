@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import inspect
 import uuid
-from collections import Counter
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
-from starlette.types import ASGIApp
 
-from learnpulse.auth import PRINCIPAL_HEADER, Principal, principal_for, sign_principal
+from learnpulse.auth import Principal, principal_for
+from learnpulse.testing import CountingStore as CountingStore
+from learnpulse.testing import codes as codes
+from learnpulse.testing import post_as
+from learnpulse.testing import serving as serving
 from services.progress.domain import Enrollment, EnrollmentStatus, Learner, LearningEvent
 
 KEY = b"progress-test-internal-key"
@@ -83,57 +82,7 @@ async def gql(
     principal: Principal | None = None,
 ) -> dict[str, Any]:
     """POST a GraphQL query as `principal` (a demo learner by default); returns the JSON body."""
-    signed = sign_principal(principal or caller(), KEY)
-    response = await client.post(
-        "/graphql",
-        json={"query": query, "variables": variables or {}},
-        headers={PRINCIPAL_HEADER: signed},
-    )
-    body: dict[str, Any] = response.json()
-    return body
-
-
-def codes(body: dict[str, Any]) -> list[str]:
-    return [e.get("extensions", {}).get("code") for e in body.get("errors", [])]
-
-
-class CountingStore:
-    """Wraps a real store and counts calls of its async methods (to prove batching)."""
-
-    def __init__(self, inner: Any) -> None:
-        self.inner = inner
-        self.calls: Counter[str] = Counter()
-
-    def __getattr__(self, name: str) -> Any:
-        attr = getattr(self.inner, name)
-        if not inspect.iscoroutinefunction(attr):
-            return attr
-
-        async def counted(*args: Any, **kwargs: Any) -> Any:
-            self.calls[name] += 1
-            return await attr(*args, **kwargs)
-
-        return counted
-
-
-@asynccontextmanager
-async def serving(app: ASGIApp) -> AsyncIterator[httpx.AsyncClient]:
-    """Run the app's start-up and shut-down around the block, as uvicorn would."""
-    inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-    outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-    scope = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}
-    task = asyncio.create_task(app(scope, inbox.get, outbox.put))  # type: ignore[arg-type]
-    await inbox.put({"type": "lifespan.startup"})
-    if (await outbox.get())["type"] != "lifespan.startup.complete":
-        await task  # re-raises the start-up error
-    try:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield client
-    finally:
-        await inbox.put({"type": "lifespan.shutdown"})
-        await outbox.get()
-        await task
+    return await post_as(client, query, variables, principal=principal or caller(), key=KEY)
 
 
 CREATE_CREDENTIAL = """mutation ($scopes: [String!]) {
