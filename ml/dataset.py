@@ -23,6 +23,24 @@ VERBS: tuple[str, ...] = (
     "failed",
 )
 
+# The last segment of an xAPI verb IRI (ADL, cmi5 and w3id vocabularies) -> canonical verb.
+# One table for both the progress service's ingest and ml's xAPI importer, so data imported
+# for training reads exactly as live statements do.
+XAPI_VERB_ALIASES: dict[str, str] = {
+    "logged-in": "login",
+    "loggedin": "login",
+    "login": "login",
+    "initialized": "launched",  # cmi5: the assignable unit started a session
+    "launched": "launched",
+    "progressed": "progressed",
+    "experienced": "progressed",
+    "replayed": "replayed",
+    "answered": "answered",
+    "completed": "completed",
+    "passed": "passed",
+    "failed": "failed",
+}
+
 # Column -> kind. Kinds drive both `conform_*` (casting) and `validate` (checking).
 _LEARNER_KINDS: dict[str, str] = {
     "learner_id": "str",

@@ -16,27 +16,13 @@ import pandas as pd
 from ml.dataset import (
     EVENT_COLUMNS,
     LEARNER_COLUMNS,
+    XAPI_VERB_ALIASES,
     Dataset,
     conform_events,
     conform_learners,
     validate,
 )
 
-# xAPI verb ids are IRIs; their last segment names the verb (ADL, cmi5 and w3id vocabularies).
-XAPI_VERBS = {
-    "logged-in": "login",
-    "loggedin": "login",
-    "login": "login",
-    "initialized": "login",
-    "launched": "launched",
-    "progressed": "progressed",
-    "experienced": "progressed",
-    "replayed": "replayed",
-    "answered": "answered",
-    "completed": "completed",
-    "passed": "passed",
-    "failed": "failed",
-}
 _NUMBER = r"(\d+(?:\.\d+)?)"
 _DURATION = re.compile(rf"^P(?:{_NUMBER}D)?(?:T(?:{_NUMBER}H)?(?:{_NUMBER}M)?(?:{_NUMBER}S)?)?$")
 
@@ -87,7 +73,7 @@ def read_xapi(files: Iterable[Path], learners: pd.DataFrame | None = None) -> Da
 
     `learners` (canonical columns) supplies HR data; without it, every actor becomes a
     learner hired at their first statement, with blank role/department/shift and no left_at.
-    Statements with verbs outside XAPI_VERBS are skipped.
+    Statements with verbs outside XAPI_VERB_ALIASES are skipped.
     """
     rows = [row for path in files for row in _statements(Path(path))]
     events = conform_events(_frame(rows, EVENT_COLUMNS))
@@ -119,7 +105,7 @@ def _statements(path: Path) -> Iterator[dict[str, Any]]:
 
 
 def _event(s: dict[str, Any]) -> dict[str, Any] | None:
-    verb = XAPI_VERBS.get(s["verb"]["id"].rstrip("/").rsplit("/", 1)[-1].casefold())
+    verb = XAPI_VERB_ALIASES.get(s["verb"]["id"].rstrip("/").rsplit("/", 1)[-1].casefold())
     if verb is None:
         return None
     actor = s["actor"]

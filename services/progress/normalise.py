@@ -11,25 +11,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from ml.dataset import XAPI_VERB_ALIASES
 from services.progress.domain import LearningEvent
 from services.progress.tracking import CANONICAL_VERBS
 from services.progress.xapi import duration_seconds, parse_timestamp
 
 EXTENSION = "https://learnpulse.dev/xapi/extensions/"
-# The last segment of an xAPI verb IRI, for the verbs we count.
-VERB_ALIASES = {
-    "logged-in": "login",
-    "login": "login",
-    "launched": "launched",
-    "initialized": "launched",
-    "progressed": "progressed",
-    "experienced": "progressed",
-    "replayed": "replayed",
-    "answered": "answered",
-    "completed": "completed",
-    "passed": "passed",
-    "failed": "failed",
-}
 
 
 def _segment(iri: Any) -> str | None:
@@ -40,7 +27,7 @@ def _segment(iri: Any) -> str | None:
 
 
 def canonical_verb(verb_id: str) -> str | None:
-    return VERB_ALIASES.get(_segment(verb_id) or "")
+    return XAPI_VERB_ALIASES.get(_segment(verb_id) or "")
 
 
 def from_statement(statement: dict[str, Any], *, stored: datetime) -> LearningEvent | None:

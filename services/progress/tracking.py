@@ -12,11 +12,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from ml.dataset import VERBS
 from services.progress.domain import DONE_VERBS, LearningEvent, MilestoneState, PathOutline
 
-CANONICAL_VERBS = frozenset(
-    {"login", "launched", "progressed", "replayed", "answered", "completed", "passed", "failed"}
-)
+CANONICAL_VERBS = frozenset(VERBS)  # the canonical dataset's verbs (ml.dataset)
 DEFAULT_SKILL = "general"
 
 
