@@ -71,9 +71,6 @@ class Supergraph:
             if (type_name, o) not in self.unresolvable
         ]
 
-    def is_entity(self, type_name: str) -> bool:
-        return any(t == type_name for t, _ in self.keys)
-
     def resolvable(self, type_name: str, field_name: str, subgraph: str) -> bool:
         if subgraph in self.owners.get((type_name, field_name), ()):
             return True
