@@ -27,7 +27,7 @@ from gateway.plans import PersistedQueries
 from gateway.risk import RiskSource
 from gateway.sdl import subgraph_sdls
 from gateway.settings import GatewaySettings
-from learnpulse.auth import PRINCIPAL_HEADER, AuthError, TokenVerifier, sign_principal
+from learnpulse.auth import PRINCIPAL_HEADER, AuthError, sign_principal
 from learnpulse.web import graphql_error, health_routes
 
 log = logging.getLogger("learnpulse.gateway")
@@ -53,10 +53,7 @@ def create_app(
         "progress": Subgraph("progress", settings.progress_url, settings.subgraph_timeout_s),
     }
     key = settings.internal_key()
-    verifier = TokenVerifier(
-        hs256_secret=None if settings.jwks_file else settings.jwt_key(),
-        jwks_file=settings.jwks_file,
-    )
+    verifier = settings.token_verifier()
     state: dict[str, Any] = {}
     persisted = PersistedQueries(settings.apq_cache_size)
 

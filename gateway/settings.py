@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr
-
-from learnpulse.settings import StackSettings, ensure_secret
+from learnpulse.settings import StackSettings
 
 
 class GatewaySettings(StackSettings):
@@ -15,8 +12,6 @@ class GatewaySettings(StackSettings):
     sdl_source: Literal["files", "live"] = "files"
     subgraph_timeout_s: float = 5.0
     risk_timeout_s: float = 2.0
-    jwt_secret: SecretStr | None = None
-    jwks_file: Path | None = None
     max_depth: int = 15
     max_aliases: int = 30
     max_cost: int = 50_000  # estimated cost; see gateway/limits.py
@@ -26,11 +21,6 @@ class GatewaySettings(StackSettings):
     graphiql: bool | None = None
     introspection: bool | None = None
     live_sdl_timeout_s: float = 30.0  # sdl_source=live: how long to wait for subgraphs to answer
-
-    def jwt_key(self) -> bytes:
-        if self.jwt_secret is not None:
-            return self.jwt_secret.get_secret_value().encode()
-        return ensure_secret(self.state_dir / "jwt.key")
 
     @property
     def graphiql_enabled(self) -> bool:

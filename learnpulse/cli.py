@@ -12,14 +12,14 @@ from collections.abc import Sequence
 
 def _token(args: argparse.Namespace) -> int:
     from learnpulse.auth import ROLES, mint_token, principal_for
-    from learnpulse.settings import StackSettings, ensure_secret
+    from learnpulse.settings import StackSettings
 
     unknown = set(args.role) - ROLES
     if unknown:
         print(f"unknown role(s) {sorted(unknown)}; choose from {sorted(ROLES)}", file=sys.stderr)
         return 2
     settings = StackSettings()
-    secret = ensure_secret(settings.state_dir / "jwt.key")
+    secret = settings.jwt_key()  # LEARNPULSE_JWT_SECRET when set, as the gateway verifies
     principal = principal_for(args.tenant, args.subject, args.role, args.reports or ())
     print(mint_token(principal, secret=secret, ttl_s=args.ttl))
     return 0

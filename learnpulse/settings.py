@@ -15,6 +15,8 @@ from typing import Literal
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from learnpulse.auth import TokenVerifier
+
 
 class StackSettings(BaseSettings):
     """Where each part of the stack listens, and where local state lives."""
@@ -40,6 +42,10 @@ class StackSettings(BaseSettings):
     mongo_url: str = "memory://"
     mlflow_uri: str | None = None
     internal_secret: SecretStr | None = None
+    # callers' JWTs: HS256 with this secret (default: generated into the state dir), or
+    # RS256 against a JWKS file when one is configured
+    jwt_secret: SecretStr | None = None
+    jwks_file: Path | None = None
 
     @property
     def catalog_url(self) -> str:
@@ -56,6 +62,18 @@ class StackSettings(BaseSettings):
     @property
     def tracking_uri(self) -> str:
         return self.mlflow_uri or f"http://{self.host}:{self.mlflow_port}"
+
+    def jwt_key(self) -> bytes:
+        """The HS256 key of callers' tokens (what `learnpulse token` signs with)."""
+        if self.jwt_secret is not None:
+            return self.jwt_secret.get_secret_value().encode()
+        return ensure_secret(self.state_dir / "jwt.key")
+
+    def token_verifier(self) -> TokenVerifier:
+        """Verifies callers' JWTs: RS256 against `jwks_file` when set, else HS256."""
+        if self.jwks_file is not None:
+            return TokenVerifier(jwks_file=self.jwks_file)
+        return TokenVerifier(hs256_secret=self.jwt_key())
 
     def internal_key(self) -> bytes:
         """The key that signs principals forwarded between services."""

@@ -14,7 +14,6 @@ from starlette.types import ASGIApp
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
-from learnpulse.auth import TokenVerifier
 from learnpulse.web import PrincipalGuard, health_routes, principal_of
 from services.progress.catalog_client import Catalog, HttpCatalog
 from services.progress.context import Context
@@ -80,8 +79,5 @@ def create_app(
     app.state.catalog = catalog or HttpCatalog(
         url=settings.catalog_url, key=settings.internal_key()
     )
-    app.state.verifier = TokenVerifier(
-        hs256_secret=None if settings.jwks_file else settings.jwt_key(),
-        jwks_file=settings.jwks_file,
-    )
+    app.state.verifier = settings.token_verifier()
     return PrincipalGuard(app, key=settings.internal_key())

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from pydantic import SecretStr
-
-from learnpulse.settings import StackSettings, ensure_secret
+from learnpulse.settings import StackSettings
 
 
 class ProgressSettings(StackSettings):
@@ -16,8 +12,6 @@ class ProgressSettings(StackSettings):
 
     seed_demo: bool = True  # LEARNPULSE_SEED_DEMO; only applies to memory:// Mongo
     mongo_write_concern: str = "majority"  # LEARNPULSE_MONGO_WRITE_CONCERN: majority, 1, ...
-    jwt_secret: SecretStr | None = None  # LEARNPULSE_JWT_SECRET, shared with the gateway
-    jwks_file: Path | None = None  # LEARNPULSE_JWKS_FILE: RS256 instead of HS256
 
     @property
     def port(self) -> int:
@@ -26,8 +20,3 @@ class ProgressSettings(StackSettings):
     @property
     def in_memory(self) -> bool:
         return self.mongo_url.startswith("memory://")
-
-    def jwt_key(self) -> bytes:
-        if self.jwt_secret is not None:
-            return self.jwt_secret.get_secret_value().encode()
-        return ensure_secret(self.state_dir / "jwt.key")

@@ -60,3 +60,17 @@ async def test_ping_failure_means_not_ready_rather_than_a_crash() -> None:
 def test_other_urls_are_refused_with_the_variable_name() -> None:
     with pytest.raises(ValueError, match="LEARNPULSE_MONGO_URL"):
         mongo.connect("postgres://x")
+
+
+def test_token_command_signs_with_the_key_the_gateway_verifies(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from learnpulse.cli import main
+
+    monkeypatch.setenv("LEARNPULSE_STATE_DIR", str(tmp_path))
+    monkeypatch.setenv("LEARNPULSE_JWT_SECRET", "a-configured-secret-long-enough-for-hs256")
+    assert main(["token", "--role", "hr_admin", "--tenant", "demo", "--sub", "hr-1"]) == 0
+    token = capsys.readouterr().out.strip()
+    principal = StackSettings().token_verifier().verify(f"Bearer {token}")
+    assert principal.subject == "hr-1" and principal.roles == frozenset({"hr_admin"})
+    assert not (tmp_path / "jwt.key").exists()  # the configured secret, not a generated one
