@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from conftest import Harness
+from gateway_harness import Harness
 
 from gateway.app import GRAPHQL_RESPONSE
 from gateway.composition import CompositionError, compose

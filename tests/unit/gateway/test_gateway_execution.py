@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from conftest import Harness
+from gateway_harness import Harness
 
 
 async def ask(

@@ -15,7 +15,7 @@ from typing import Annotated
 import httpx
 import pytest
 import strawberry
-from conftest import Harness, Switchable
+from gateway_harness import Harness, Switchable
 from strawberry.federation.schema_directives import FieldSet, Key
 from subgraphs import sdl, subgraph_app
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Harness
+from gateway_harness import Harness
 from starlette.applications import Starlette
 
 from gateway.app import GRAPHQL_RESPONSE, create_app
