@@ -74,7 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-seed", action="store_true", help="do not seed the demo organisation")
     p.set_defaults(func=_delegate("learnpulse.stack", "main"))
 
-    p = sub.add_parser("token", help="mint a dev JWT (HS256, secret in .learnpulse/jwt.key)")
+    p = sub.add_parser(
+        "token", help="mint a dev JWT (HS256 with LEARNPULSE_JWT_SECRET, else .learnpulse/jwt.key)"
+    )
     p.add_argument("--tenant", default="demo")
     p.add_argument(
         "--subject", "--sub", default="mgr-1", help="the caller's id (learner or staff id)"
