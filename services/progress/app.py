@@ -16,6 +16,7 @@ from strawberry.asgi import GraphQL
 
 from learnpulse.web import PrincipalGuard, health_routes, principal_of
 from services.progress.catalog_client import Catalog, HttpCatalog
+from services.progress.clock import Clock, SystemClock
 from services.progress.context import Context
 from services.progress.http_routes import http_routes
 from services.progress.schema import schema
@@ -35,7 +36,12 @@ class ProgressGraphQL(GraphQL[Context, None]):
     ) -> Context:
         assert isinstance(request, Request)  # /graphql is an HTTP-only route
         state = request.app.state
-        return Context(principal=principal_of(request), store=state.store, catalog=state.catalog)
+        return Context(
+            principal=principal_of(request),
+            store=state.store,
+            catalog=state.catalog,
+            clock=state.clock,
+        )
 
 
 def create_app(
@@ -43,10 +49,12 @@ def create_app(
     *,
     store: ProgressStore | None = None,
     catalog: Catalog | None = None,
+    clock: Clock | None = None,
 ) -> ASGIApp:
     """The progress ASGI app; with `store` given, the caller owns it (tests, embedding).
 
     `catalog` answers which paths a new hire gets (the catalog subgraph over HTTP by default).
+    `clock` is what stalls, reminders and sweeps take as now (the system clock by default).
     """
 
     @asynccontextmanager
@@ -79,5 +87,6 @@ def create_app(
     app.state.catalog = catalog or HttpCatalog(
         url=settings.catalog_url, key=settings.internal_key()
     )
+    app.state.clock = clock or SystemClock()
     app.state.verifier = settings.token_verifier()
     return PrincipalGuard(app, key=settings.internal_key())

@@ -8,6 +8,7 @@ from strawberry.dataloader import DataLoader
 
 from learnpulse.auth import Principal
 from services.progress.catalog_client import Catalog
+from services.progress.clock import Clock, SystemClock
 from services.progress.domain import CourseFacts, Enrollment, Learner, PathOutline
 from services.progress.store import ProgressStore
 
@@ -19,6 +20,7 @@ class Context:
     principal: Principal
     store: ProgressStore
     catalog: Catalog | None = None  # only mutations that enroll new hires need it
+    clock: Clock = field(default_factory=SystemClock)
     learner: DataLoader[str, Learner | None] = field(init=False)
     enrollments: DataLoader[str, list[Enrollment]] = field(init=False)
     outline: DataLoader[str, PathOutline | None] = field(init=False)
