@@ -14,6 +14,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from learnpulse.risk.v1 import risk_pb2
 from ml import calibration
 from ml.features import CATEGORICAL_FEATURES, FEATURE_LABELS, build_features
+from services.risk import columns
 from services.risk.models import LoadedModel, ModelMeta, ModelSet
 
 DEFAULT_FACTORS = 5
@@ -30,9 +31,11 @@ def score_trajectories(
     explain: bool = False,
     max_factors: int = 0,
     feature_names: Sequence[str] = (),
+    event_columns: risk_pb2.EventColumns | None = None,
 ) -> list[risk_pb2.LearnerScore]:
     """One `LearnerScore` per trajectory, in order; `trajectories` are already validated.
-    With `feature_names`, trajectories carry precomputed `feature_values` instead of events."""
+    With `feature_names`, trajectories carry precomputed `feature_values` instead of events;
+    with `event_columns`, their events come as columns (services.risk.columns)."""
     if not trajectories:
         return []
     shown = None
@@ -41,7 +44,12 @@ def score_trajectories(
         values = np.array([t.feature_values for t in trajectories], dtype=np.float64)
         features = pd.DataFrame(values, index=ids, columns=list(feature_names))
     else:
-        learners, events = to_frames(trajectories)
+        if event_columns is not None:
+            learners = learners_frame([t.profile for t in trajectories])
+            ids = pd.Index(learners["learner_id"])
+            events = columns.frame(ids, columns.decode(event_columns))
+        else:
+            learners, events = to_frames(trajectories)
         # build_features reads only events before `as_of`: the proto's "later events are
         # ignored" holds without filtering here (tests/unit/risk/test_risk_scoring.py).
         features = build_features(learners, events, pd.Timestamp(as_of))
@@ -64,20 +72,7 @@ def to_frames(trajectories: Sequence[risk_pb2.Trajectory]) -> tuple[pd.DataFrame
     Built column by column in the final dtypes: `ml.dataset.conform_*` would cast the same
     tables again, at more cost than the features themselves for a single learner.
     """
-    profiles = [t.profile for t in trajectories]
-    learners = pd.DataFrame(
-        {
-            "learner_id": _text([p.learner_id for p in profiles]),
-            "tenant_id": _text([p.tenant_id for p in profiles]),
-            "role": _text([p.role for p in profiles]),
-            "department": _text([p.department for p in profiles]),
-            "shift": _text([p.shift for p in profiles]),
-            "location": _text([p.location for p in profiles]),
-            "manager_id": _text([p.manager_id for p in profiles]),
-            "hire_date": _utc([p.hire_date for p in profiles]),
-            "left_at": _utc([None] * len(profiles)),
-        }
-    )
+    learners = learners_frame([t.profile for t in trajectories])
     # `list(t.events)` first: iterating the repeated field directly is ten times slower
     # for tens of thousands of events (each step allocates a wrapper the GC then tracks).
     per_learner = [list(t.events) for t in trajectories]
@@ -104,6 +99,23 @@ def to_frames(trajectories: Sequence[risk_pb2.Trajectory]) -> tuple[pd.DataFrame
         }
     )
     return learners, events
+
+
+def learners_frame(profiles: Sequence[risk_pb2.LearnerProfile]) -> pd.DataFrame:
+    """The canonical `learners` table of the request's profiles."""
+    return pd.DataFrame(
+        {
+            "learner_id": _text([p.learner_id for p in profiles]),
+            "tenant_id": _text([p.tenant_id for p in profiles]),
+            "role": _text([p.role for p in profiles]),
+            "department": _text([p.department for p in profiles]),
+            "shift": _text([p.shift for p in profiles]),
+            "location": _text([p.location for p in profiles]),
+            "manager_id": _text([p.manager_id for p in profiles]),
+            "hire_date": _utc([p.hire_date for p in profiles]),
+            "left_at": _utc([None] * len(profiles)),
+        }
+    )
 
 
 def categories(learners: pd.DataFrame) -> list[dict[str, str]]:

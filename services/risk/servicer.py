@@ -163,6 +163,9 @@ class RiskServicer(risk_pb2_grpc.RiskServiceServicer):
                 explain=request.explain,
                 max_factors=request.max_factors,
                 feature_names=request.feature_names,
+                event_columns=(
+                    request.event_columns if request.HasField("event_columns") else None
+                ),
             )
         except Exception as exc:
             log.exception("scoring failed", extra={"tenant": caller.tenant, "learners": size})

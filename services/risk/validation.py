@@ -11,6 +11,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from learnpulse.risk.v1 import risk_pb2
 from ml.dataset import VERBS
 from ml.features import FEATURE_NAMES
+from services.risk import columns
 
 Violation = tuple[str, str]  # (field path, what is wrong)
 
@@ -31,10 +32,17 @@ def violations(request: risk_pb2.ScoreTrajectoriesRequest) -> list[Violation]:
     names = list(request.feature_names)
     if names:
         found.extend(_feature_names(names))
+    columnar = request.HasField("event_columns")
+    if columnar and names:
+        found.append(("event_columns", "must be empty when feature_names is set"))
     first_seen: dict[str, int] = {}
     for i, trajectory in enumerate(request.trajectories):
         where = f"trajectories[{i}]"
         found.extend(_profile(f"{where}.profile", trajectory, i, first_seen, events=not names))
+        if columnar:
+            if trajectory.events or trajectory.feature_values:
+                found.append((where, "must carry no events or feature_values with event_columns"))
+            continue
         if names or trajectory.feature_values:
             found.extend(_features(where, trajectory, len(names)))
             continue
@@ -43,6 +51,8 @@ def violations(request: risk_pb2.ScoreTrajectoriesRequest) -> list[Violation]:
                 found.extend(_event(f"{where}.events[{j}]", event))
         if len(found) >= MAX_REPORTED:
             break
+    if columnar and not names and len(found) < MAX_REPORTED:
+        found.extend(columns.violations(request.event_columns, len(request.trajectories)))
     return found[:MAX_REPORTED]
 
 

@@ -18,6 +18,7 @@ import grpc
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
+from google.rpc import error_details_pb2, status_pb2
 from pydantic import SecretStr
 
 from learnpulse.risk.v1 import risk_pb2, risk_pb2_grpc
@@ -168,6 +169,16 @@ def make_trajectory(
     return risk_pb2.Trajectory(
         profile=risk_pb2.LearnerProfile(**(fields | profile)), events=history
     )
+
+
+def field_violations(error: grpc.aio.AioRpcError) -> dict[str, str]:
+    """The google.rpc.BadRequest packed in the status details (grpc-status-details-bin)."""
+    details = dict(error.trailing_metadata() or ()).get("grpc-status-details-bin")
+    assert details, "the error carries no google.rpc.Status details"
+    parsed = status_pb2.Status.FromString(details)
+    bad = error_details_pb2.BadRequest()
+    assert parsed.details[0].Unpack(bad)
+    return {v.field: v.description for v in bad.field_violations}
 
 
 def make_request(

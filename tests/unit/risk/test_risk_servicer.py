@@ -11,12 +11,12 @@ from typing import Any
 import grpc
 import pandas as pd
 import pytest
-from google.rpc import error_details_pb2, status_pb2
 from risk_fakes import (
     ACME_KEY,
     AS_OF,
     INTERNAL_SECRET,
     RunningServer,
+    field_violations,
     make_request,
     make_trajectory,
 )
@@ -25,16 +25,6 @@ from learnpulse.auth import principal_for, sign_principal
 from learnpulse.risk.v1 import risk_pb2
 from ml.features import FEATURE_NAMES, build_features
 from services.risk import scoring
-
-
-def field_violations(error: grpc.aio.AioRpcError) -> dict[str, str]:
-    """The google.rpc.BadRequest packed in the status details (grpc-status-details-bin)."""
-    details = dict(error.trailing_metadata() or ()).get("grpc-status-details-bin")
-    assert details, "the error carries no google.rpc.Status details"
-    parsed = status_pb2.Status.FromString(details)
-    bad = error_details_pb2.BadRequest()
-    assert parsed.details[0].Unpack(bad)
-    return {v.field: v.description for v in bad.field_violations}
 
 
 async def test_scores_name_the_champion_and_explain_when_asked(server: RunningServer) -> None:
