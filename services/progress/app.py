@@ -16,9 +16,10 @@ from strawberry.asgi import GraphQL
 
 from learnpulse.web import PrincipalGuard, health_routes, principal_of
 from services.progress.catalog_client import Catalog, HttpCatalog
-from services.progress.clock import Clock, SystemClock
+from services.progress.clock import Clock, ManualClock, SystemClock
 from services.progress.context import Context
 from services.progress.http_routes import http_routes
+from services.progress.notifier import Notifier, background
 from services.progress.schema import schema
 from services.progress.seed import seed_demo
 from services.progress.settings import ProgressSettings
@@ -41,6 +42,7 @@ class ProgressGraphQL(GraphQL[Context, None]):
             store=state.store,
             catalog=state.catalog,
             clock=state.clock,
+            notifier=state.notifier,
         )
 
 
@@ -50,11 +52,14 @@ def create_app(
     store: ProgressStore | None = None,
     catalog: Catalog | None = None,
     clock: Clock | None = None,
+    notifier: Notifier | None = None,
 ) -> ASGIApp:
     """The progress ASGI app; with `store` given, the caller owns it (tests, embedding).
 
     `catalog` answers which paths a new hire gets (the catalog subgraph over HTTP by default).
-    `clock` is what stalls, reminders and sweeps take as now (the system clock by default).
+    `clock` is what stalls, reminders and sweeps take as now (the system clock by default;
+    a manual one when LEARNPULSE_TEST_CLOCK is on). `notifier` delivers webhooks (tests pass
+    one with their own HTTP client); the lifespan runs its background loop.
     """
 
     @asynccontextmanager
@@ -69,8 +74,12 @@ def create_app(
             if settings.seed_demo and settings.in_memory:
                 count = await seed_demo(store=app.state.store)
                 log.info("seeded the demo organisation", extra={"new_events": count})
-            yield
+            async with background(
+                app.state.notifier, store=lambda: app.state.store, clock=app.state.clock
+            ):
+                yield
         finally:
+            await app.state.notifier.aclose()
             if owned:
                 await app.state.store.close()
                 app.state.store = None
@@ -87,6 +96,7 @@ def create_app(
     app.state.catalog = catalog or HttpCatalog(
         url=settings.catalog_url, key=settings.internal_key()
     )
-    app.state.clock = clock or SystemClock()
+    app.state.clock = clock or (ManualClock() if settings.test_clock else SystemClock())
+    app.state.notifier = notifier or Notifier(settings)
     app.state.verifier = settings.token_verifier()
     return PrincipalGuard(app, key=settings.internal_key())

@@ -10,6 +10,7 @@ from learnpulse.auth import Principal
 from services.progress.catalog_client import Catalog
 from services.progress.clock import Clock, SystemClock
 from services.progress.domain import CourseFacts, Enrollment, Learner, PathOutline
+from services.progress.notifier import Notifier
 from services.progress.store import ProgressStore
 
 
@@ -21,6 +22,7 @@ class Context:
     store: ProgressStore
     catalog: Catalog | None = None  # only mutations that enroll new hires need it
     clock: Clock = field(default_factory=SystemClock)
+    notifier: Notifier | None = None  # policy defaults and webhook client (sweeps, settings)
     learner: DataLoader[str, Learner | None] = field(init=False)
     enrollments: DataLoader[str, list[Enrollment]] = field(init=False)
     outline: DataLoader[str, PathOutline | None] = field(init=False)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from learnpulse.settings import StackSettings
+from services.progress.notify_settings import NotifySettings
 
 
-class ProgressSettings(StackSettings):
+class ProgressSettings(StackSettings, NotifySettings):
     """Where progress listens, whether an in-memory store starts with the demo org, and how
     its plain-HTTP endpoints (/hr, /export) verify bearer tokens: as the gateway does.
+    Stall, reminder and delivery settings come from `NotifySettings`.
     """
 
     seed_demo: bool = True  # LEARNPULSE_SEED_DEMO; only applies to memory:// Mongo

@@ -14,6 +14,7 @@ from pymongo import UpdateOne, WriteConcern
 from pymongo.errors import BulkWriteError
 
 from learnpulse import mongo
+from services.progress.alert_store import AlertStore
 from services.progress.domain import (
     DONE_VERBS,
     CourseFacts,
@@ -56,6 +57,7 @@ class ProgressStore:
         self._learners, self._enrollments = db["learners"], db["enrollments"]
         self._outlines, self._events, self._units = db["outlines"], db["events"], db["units"]
         self.statements = StatementStore(db)
+        self.alerts = AlertStore(db)  # outbox, stall episodes, notification policies
 
     @classmethod
     def connect(cls, url: str, *, concern: str = "majority") -> ProgressStore:
@@ -80,6 +82,7 @@ class ProgressStore:
             [("tenant_id", 1), ("learner_id", 1), ("unit_id", 1)], unique=True
         )
         await self.statements.ensure_indexes()
+        await self.alerts.ensure_indexes()
 
     async def put_learner(
         self, *, tenant: str, learner: Learner, extra: dict[str, Any] | None = None

@@ -1,0 +1,141 @@
+"""Reminders to learners: unfinished units ahead of a due date and after a missed one, met at
+the start of the learner's shift with the next units that fit the time they have, outside
+quiet hours, and never more than the daily cap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from services.progress import outbox
+from services.progress.domain import Enrollment, Learner
+from services.progress.notices import REMINDER_KINDS, NoticeKind
+from services.progress.policy import Policy, day_bounds, local_day, reminder_time
+from services.progress.snapshot import Snapshot
+from services.progress.store import ProgressStore
+
+
+@dataclass
+class ReminderReport:
+    queued: int = 0
+    capped: int = 0
+
+
+async def send_reminder(
+    *,
+    store: ProgressStore,
+    tenant: str,
+    policy: Policy,
+    learner: Learner,
+    kind: NoticeKind,
+    key: str,
+    subject: str,
+    body: str,
+    data: dict[str, Any],
+    now: datetime,
+) -> tuple[str, datetime]:
+    """Queue a reminder for the start of the learner's shift; returns when it is delivered and
+    "queued", "capped" (the day's cap is reached; a later sweep tries again) or "duplicate"
+    (`key` is already queued)."""
+    at = reminder_time(policy, learner.shift, now)
+    start, end = day_bounds(policy, at)
+    sent = await store.alerts.count_notifications(
+        tenant=tenant, recipient_id=learner.id, kinds=REMINDER_KINDS, start=start, end=end
+    )
+    if sent >= policy.daily_cap:
+        return "capped", at
+    created = await outbox.enqueue(
+        store=store,
+        tenant=tenant,
+        recipient_id=learner.id,
+        recipient_role="learner",
+        kind=kind.value,
+        dedupe_key=key,
+        subject=subject,
+        body=body,
+        data=data,
+        now=now,
+        learner_id=learner.id,
+        deliver_after=at,
+    )
+    return ("queued" if created else "duplicate"), at
+
+
+def next_units(
+    snapshot: Snapshot, policy: Policy, learner: Learner, enrollment: Enrollment
+) -> list[dict[str, Any]]:
+    """The enrollment's next unfinished units, in path order, that fit the learner's minutes
+    (always at least one)."""
+    outline = snapshot.outlines.get(enrollment.path_id)
+    if outline is None:
+        return []
+    done = {u.unit_id for u in snapshot.states.get(learner.id, []) if u.completed}
+    picked: list[dict[str, Any]] = []
+    budget = float(policy.learning_minutes)
+    for course in outline.courses:
+        for unit in course.unit_ids:
+            if unit in done:
+                continue
+            minutes = snapshot.minutes_of(unit)
+            if picked and minutes > budget:
+                return picked
+            picked.append(
+                {"unitId": unit, "courseId": course.course_id, "minutes": round(minutes, 1)}
+            )
+            budget -= minutes
+            if budget <= 0:
+                return picked
+    return picked
+
+
+async def remind_unfinished(
+    *, store: ProgressStore, snapshot: Snapshot, policy: Policy, now: datetime
+) -> ReminderReport:
+    """Due-soon and overdue reminders for every active learner's unfinished enrollments."""
+    report = ReminderReport()
+    ahead = timedelta(days=policy.remind_before_due_days)
+    for learner in snapshot.active(now):
+        for enrollment in snapshot.enrollments.get(learner.id, []):
+            due = enrollment.due_at
+            if due is None or now < due - ahead:
+                continue
+            units = next_units(snapshot, policy, learner, enrollment)
+            if not units:
+                continue  # everything done: completion is recorded on the next event
+            kind = NoticeKind.DUE_SOON if now < due else NoticeKind.OVERDUE
+            missed = [m.title for m in enrollment.milestones if not m.completed]
+            day = local_day(policy, reminder_time(policy, learner.shift, now))
+            minutes = sum(u["minutes"] for u in units)
+            when = f"{due.astimezone(policy.zone()):%a %d %b}"
+            if kind is NoticeKind.DUE_SOON:
+                subject = f"Due {when}: {len(units)} unit(s) to go next"
+            else:
+                subject = f"Overdue since {when}: pick up where you left off"
+            body = (
+                f"Next up: {', '.join(u['unitId'] for u in units)} "
+                f"(about {minutes:.0f} of your {policy.learning_minutes} minutes)."
+            )
+            data = {
+                "enrollmentId": enrollment.id,
+                "pathId": enrollment.path_id,
+                "dueAt": due.isoformat(),
+                "nextUnits": units,
+                "missedMilestones": missed if kind is NoticeKind.OVERDUE else [],
+            }
+            outcome, _ = await send_reminder(
+                store=store,
+                tenant=snapshot.tenant,
+                policy=policy,
+                learner=learner,
+                kind=kind,
+                key=f"{kind.value}:{enrollment.id}:{day}",
+                subject=subject,
+                body=body,
+                data=data,
+                now=now,
+            )
+            report.queued += outcome == "queued"
+            report.capped += outcome == "capped"
+    return report
