@@ -111,8 +111,62 @@ def build_features(
     index = pd.Index(learners["learner_id"].astype(str), name="learner_id")
     if not index.is_unique:
         raise ValueError("learners.learner_id: duplicate ids")
-    n = len(index)
-    w = _Window(events, index, now)
+    codes = {}
+    for column in ("role", "department", "shift"):
+        found, uniques = pd.factorize(learners[column].fillna("").astype(str))
+        codes[column] = np.array([category_code(column, u) for u in uniques])[found]
+    hired = _micros_of_series(learners["hire_date"])
+    matrix = _features(_Window.of_frame(events, index, now), len(index), hired, codes)
+    return pd.DataFrame(matrix, index=index, columns=FEATURE_NAMES)
+
+
+def feature_matrix(
+    *,
+    as_of_us: int,
+    hired_us: np.ndarray,
+    profile: dict[str, list[str]],
+    who: np.ndarray,
+    ts_us: np.ndarray,
+    verb: np.ndarray,
+    duration_s: np.ndarray,
+    score: np.ndarray,
+    success: np.ndarray,
+    attempt: np.ndarray,
+    unit: np.ndarray,
+    unit_names: np.ndarray,
+) -> np.ndarray:
+    """`build_features`' values (FEATURE_NAMES columns, one row per learner) from numpy
+    arrays instead of tables, for callers that already hold codes (the risk service): for
+    one learner, pandas costs ten times the arithmetic.
+
+    Per learner: `hired_us` (float microseconds, NaN unknown) and `profile` texts for
+    "role", "department", "shift". Per event: `who` (learner row), `ts_us`, `verb` (index
+    into VERBS; len(VERBS) for any other verb), `unit` (index into `unit_names`) and the
+    canonical columns (`score` NaN where the events table has it NaN).
+    """
+    codes = {
+        column: np.array([category_code(column, v) for v in values], dtype=np.float64)
+        for column, values in profile.items()
+    }
+    lookback = as_of_us - LOOKBACK_DAYS * _US_PER_DAY
+    keep = np.flatnonzero((ts_us < as_of_us) & (ts_us >= lookback))
+    w = _Window(
+        now=as_of_us,
+        who=who[keep],
+        ts=ts_us[keep].astype(np.float64),
+        verb=verb[keep],
+        duration=duration_s[keep],
+        score=score[keep],
+        success=success[keep],
+        attempt=attempt[keep],
+        unit=unit[keep],
+        unit_names=unit_names,
+    )
+    return _features(w, len(hired_us), hired_us, codes)
+
+
+def _features(w: _Window, n: int, hired: np.ndarray, codes: dict[str, np.ndarray]) -> np.ndarray:
+    now = w.now
 
     def count(mask: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
         return np.bincount(w.who[mask], None if weights is None else weights[mask], n)
@@ -150,13 +204,10 @@ def build_features(
     f["quiz_mean_score_28d"] = _ratio(count(scored, np.nan_to_num(w.score)), count(scored))
     f["hour_of_day_std_28d"] = w.login_hour_spread(login, n)
 
-    hired = _micros_of_series(learners["hire_date"])
     f["tenure_days"] = np.clip((now - hired) / _US_PER_DAY, 0.0, None)
     for column in ("role", "department", "shift"):
-        codes, uniques = pd.factorize(learners[column].fillna("").astype(str))
-        f[f"{column}_code"] = np.array([category_code(column, u) for u in uniques])[codes]
-    matrix = np.column_stack([f[name] for name in FEATURE_NAMES]).astype(np.float64)
-    return pd.DataFrame(matrix, index=index, columns=FEATURE_NAMES)
+        f[f"{column}_code"] = codes[column]
+    return np.column_stack([f[name] for name in FEATURE_NAMES]).astype(np.float64)
 
 
 def open_units(
@@ -164,7 +215,7 @@ def open_units(
 ) -> pd.Series:
     """The unit each learner was last working on and has not finished ("" if none)."""
     index = pd.Index(learners["learner_id"].astype(str), name="learner_id")
-    w = _Window(events, index, _micros_of(as_of))
+    w = _Window.of_frame(events, index, _micros_of(as_of))
     unit, _ = w.open_unit(len(index))
     names = np.append(np.asarray(w.unit_names, dtype=object), "")
     return pd.Series(names[unit], index=index, name="unit_id", dtype=str)
@@ -173,26 +224,51 @@ def open_units(
 class _Window:
     """The events of known learners inside [as_of - LOOKBACK_DAYS, as_of), as numpy arrays."""
 
-    def __init__(self, events: pd.DataFrame, index: pd.Index, now: int) -> None:
+    def __init__(
+        self,
+        *,
+        now: int,
+        who: np.ndarray,
+        ts: np.ndarray,
+        verb: np.ndarray,
+        duration: np.ndarray,
+        score: np.ndarray,
+        success: np.ndarray,
+        attempt: np.ndarray,
+        unit: np.ndarray,
+        unit_names: np.ndarray | pd.Index,
+    ) -> None:
+        """Arrays of the events already inside the window, of known learners only."""
+        self.now, self.who, self.ts = now, who, ts
+        self.age_d = (now - ts) / _US_PER_DAY
+        self.verb, self.duration, self.score = verb, duration, score
+        self.success, self.attempt = success, attempt
+        self.unit, self.unit_names = unit, unit_names
+        self.has_unit = np.asarray(unit_names != "", dtype=bool)[unit]
+
+    @classmethod
+    def of_frame(cls, events: pd.DataFrame, index: pd.Index, now: int) -> _Window:
         ts = _micros_of_series(events["ts"])
         inside = np.flatnonzero((ts < now) & (ts >= now - LOOKBACK_DAYS * _US_PER_DAY))
         # Factorise the ids first (fast on Arrow strings), then look up only the distinct ones.
         codes, distinct = pd.factorize(_take(events["learner_id"], inside))
         who = index.get_indexer(pd.Index(distinct, dtype=object))[codes]
         keep = inside[who >= 0]
-        self.who = who[who >= 0]
-        self.ts = ts[keep]
-        self.age_d = (now - self.ts) / _US_PER_DAY
-        self.now = now
         verb, verbs = pd.factorize(_take(events["verb"], keep))
-        # Unknown verbs get the extra last slot of `is_`'s lookup table, which matches nothing.
-        self.verb = np.array([_CODE.get(v, len(VERBS)) for v in verbs], dtype=np.int64)[verb]
-        self.duration = events["duration_s"].to_numpy(np.float64)[keep]
-        self.score = events["score"].to_numpy(np.float64, na_value=np.nan)[keep]
-        self.success = events["success"].to_numpy(bool)[keep]
-        self.attempt = events["attempt"].to_numpy(np.int64)[keep]
-        self.unit, self.unit_names = pd.factorize(_take(events["unit_id"], keep))
-        self.has_unit = np.asarray(self.unit_names != "", dtype=bool)[self.unit]
+        unit, unit_names = pd.factorize(_take(events["unit_id"], keep))
+        return cls(
+            now=now,
+            who=who[who >= 0],
+            ts=ts[keep],
+            # Unknown verbs get the extra last slot of `is_`'s lookup table: it matches nothing.
+            verb=np.array([_CODE.get(v, len(VERBS)) for v in verbs], dtype=np.int64)[verb],
+            duration=events["duration_s"].to_numpy(np.float64)[keep],
+            score=events["score"].to_numpy(np.float64, na_value=np.nan)[keep],
+            success=events["success"].to_numpy(bool)[keep],
+            attempt=events["attempt"].to_numpy(np.int64)[keep],
+            unit=unit,
+            unit_names=unit_names,
+        )
 
     def is_(self, *verbs: str) -> np.ndarray:
         table = np.zeros(len(VERBS) + 1, dtype=bool)
