@@ -196,6 +196,10 @@ class AlertStore:
         query = {"tenant_id": tenant, "learner_id": {"$in": sorted(learner_ids)}}
         return [_episode_from(d) async for d in self._episodes.find(query, _NO_ID).sort("id", 1)]
 
+    async def all_episodes(self, *, tenant: str) -> list[StallEpisode]:
+        query = {"tenant_id": tenant}
+        return [_episode_from(d) async for d in self._episodes.find(query, _NO_ID).sort("id", 1)]
+
     async def open_episode(self, *, tenant: str, episode: StallEpisode) -> bool:
         """Start tracking an episode; False when it is already tracked."""
         doc = vars(episode) | {"tenant_id": tenant, "status": episode.status.value}

@@ -12,6 +12,7 @@ from services.progress import credentials, ingest, roster
 from services.progress.domain import Learner, LearningEvent
 from services.progress.errors import Forbidden, InvalidArgument
 from services.progress.normalise import check_compact
+from services.progress.notify_types import NotifyMutation
 from services.progress.types import ProgressInfo
 
 MAX_EVENTS = 500
@@ -98,7 +99,7 @@ def _event(learner_id: str, e: LearningEventInput, i: int) -> LearningEvent:
 
 
 @strawberry.type
-class Mutation:
+class Mutation(NotifyMutation):
     @strawberry.mutation(description="Record the caller's own learning events (up to 500).")
     async def record_events(
         self, info: ProgressInfo, events: list[LearningEventInput]

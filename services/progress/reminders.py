@@ -12,7 +12,13 @@ from typing import Any
 from services.progress import outbox
 from services.progress.domain import Enrollment, Learner
 from services.progress.notices import REMINDER_KINDS, NoticeKind
-from services.progress.policy import Policy, day_bounds, local_day, reminder_time
+from services.progress.policy import (
+    Policy,
+    after_quiet_hours,
+    day_bounds,
+    local_day,
+    reminder_time,
+)
 from services.progress.snapshot import Snapshot
 from services.progress.store import ProgressStore
 
@@ -35,11 +41,15 @@ async def send_reminder(
     body: str,
     data: dict[str, Any],
     now: datetime,
+    at_shift_start: bool = True,
 ) -> tuple[str, datetime]:
-    """Queue a reminder for the start of the learner's shift; returns when it is delivered and
-    "queued", "capped" (the day's cap is reached; a later sweep tries again) or "duplicate"
-    (`key` is already queued)."""
-    at = reminder_time(policy, learner.shift, now)
+    """Queue a reminder for the start of the learner's shift (or, `at_shift_start=False`, as
+    soon as the quiet hours allow); returns "queued", "capped" (the day's cap is reached; a
+    later sweep tries again) or "duplicate" (`key` is already queued), and when it goes out."""
+    if at_shift_start:
+        at = reminder_time(policy, learner.shift, now)
+    else:
+        at = after_quiet_hours(policy, now)
     start, end = day_bounds(policy, at)
     sent = await store.alerts.count_notifications(
         tenant=tenant, recipient_id=learner.id, kinds=REMINDER_KINDS, start=start, end=end

@@ -194,6 +194,7 @@ async def _advance(
             f"{snapshot.minutes_of(episode.unit_id):.0f} minutes to finish.",
             data=_episode_data(episode) | {"hoursStuck": round(hours, 1)},
             now=now,
+            at_shift_start=False,  # the stall is news now; only quiet hours hold it back
         )
         if outcome != "capped":  # reminded_at: when the learner gets it (their shift start)
             episode = replace(episode, reminded_at=at)

@@ -1,0 +1,459 @@
+"""GraphQL for notifications: inboxes, managers' alerts, stall episodes, the tenant's policy,
+acknowledgement, and the test-only `advanceClock`. Resolvers delegate to `notifications`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import fields
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+
+from learnpulse.paging import encode_cursor
+from services.progress import notifications
+from services.progress.clock import ManualClock
+from services.progress.errors import Forbidden, InvalidArgument
+from services.progress.notices import DeliveryStatus, EpisodeStatus, NotificationPage, StallEpisode
+from services.progress.notices import Notification as NoticeRow
+from services.progress.notifier import Notifier
+from services.progress.policy import Policy, parse_quiet_hours, parse_shift_starts
+from services.progress.types import ProgressInfo
+
+if TYPE_CHECKING:
+    from services.progress.schema import PageInfo
+
+strawberry.enum(DeliveryStatus)
+strawberry.enum(EpisodeStatus)
+MAX_ADVANCE = timedelta(days=366)
+
+
+@strawberry.type(description="A risk factor named in an alert.")
+class AlertFactor:
+    label: str
+    direction: str = strawberry.field(description="raises or lowers.")
+
+
+@strawberry.type(description="Wrong answers on one skill, in an alert's pattern.")
+class AlertSkillErrors:
+    skill: str
+    errors: int
+
+
+@strawberry.type(description="What a stall alert says: the unit, the time stuck, the pattern.")
+class StallDetails:
+    episode_id: strawberry.ID
+    unit_id: strawberry.ID
+    course_id: strawberry.ID | None
+    milestone: str | None
+    hours_stuck: float
+    last_progress_at: datetime
+    reason: str | None
+    unit_replays: int
+    unit_attempts: int
+    unit_errors_by_skill: list[AlertSkillErrors]
+    recent_replays: int
+    recent_failed_attempts: int
+    recent_errors_by_skill: list[AlertSkillErrors]
+    risk_available: bool
+    attrition_band: str | None
+    stall_band: str | None
+    model_version: str | None
+    factors: list[AlertFactor]
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> StallDetails:
+        pattern = data.get("pattern") or {}
+        unit, recent = pattern.get("unit") or {}, pattern.get("recent") or {}
+        risk = data.get("risk") or {}
+        return cls(
+            episode_id=strawberry.ID(data["episodeId"]),
+            unit_id=strawberry.ID(data["unitId"]),
+            course_id=data.get("courseId"),
+            milestone=data.get("milestone"),
+            hours_stuck=float(data.get("hoursStuck", 0.0)),
+            last_progress_at=datetime.fromisoformat(data["lastProgressAt"]),
+            reason=data.get("reason"),
+            unit_replays=int(unit.get("replays", 0)),
+            unit_attempts=int(unit.get("attempts", 0)),
+            unit_errors_by_skill=_skills(unit.get("errorsBySkill")),
+            recent_replays=int(recent.get("replays", 0)),
+            recent_failed_attempts=int(recent.get("failedAttempts", 0)),
+            recent_errors_by_skill=_skills(recent.get("errorsBySkill")),
+            risk_available=bool(risk.get("available", False)),
+            attrition_band=risk.get("attritionBand"),
+            stall_band=risk.get("stallBand"),
+            model_version=risk.get("modelVersion"),
+            factors=[
+                AlertFactor(label=f["label"], direction=f["direction"])
+                for f in risk.get("factors", [])
+            ],
+        )
+
+
+@strawberry.type(description="A reminder or alert, as stored in the outbox and sent by webhook.")
+class Notification:
+    id: strawberry.ID
+    kind: str = strawberry.field(
+        description="stall.reminder, stall.alert, stall.escalated, reminder.due_soon, "
+        "reminder.overdue or risk.band_up."
+    )
+    recipient_id: strawberry.ID
+    recipient_role: str
+    learner_id: strawberry.ID | None
+    subject: str
+    body: str
+    data: str = strawberry.field(
+        description="The details as a JSON object (what the webhook sends)."
+    )
+    stall: StallDetails | None = strawberry.field(description="For stall kinds: typed details.")
+    created_at: datetime
+    deliver_after: datetime
+    status: DeliveryStatus
+    attempts: int
+    delivered_at: datetime | None
+    last_error: str | None
+    acknowledged_at: datetime | None
+    acknowledged_by: strawberry.ID | None
+
+    @classmethod
+    def from_domain(cls, n: NoticeRow) -> Notification:
+        stall = n.kind.startswith("stall.") and "episodeId" in n.data and "unitId" in n.data
+        return cls(
+            id=strawberry.ID(n.id),
+            kind=n.kind,
+            recipient_id=strawberry.ID(n.recipient_id),
+            recipient_role=n.recipient_role,
+            learner_id=strawberry.ID(n.learner_id) if n.learner_id else None,
+            subject=n.subject,
+            body=n.body,
+            data=json.dumps(n.data, sort_keys=True),
+            stall=StallDetails.from_data(n.data) if stall else None,
+            created_at=n.created_at,
+            deliver_after=n.deliver_after,
+            status=n.status,
+            attempts=n.attempts,
+            delivered_at=n.delivered_at,
+            last_error=n.last_error,
+            acknowledged_at=n.acknowledged_at,
+            acknowledged_by=strawberry.ID(n.acknowledged_by) if n.acknowledged_by else None,
+        )
+
+
+@strawberry.type
+class NotificationEdge:
+    cursor: str
+    node: Notification
+
+
+@strawberry.type
+class NotificationConnection:
+    edges: list[NotificationEdge]
+    page_info: Annotated[PageInfo, strawberry.lazy("services.progress.schema")]
+    total_count: int
+
+    @classmethod
+    def from_page(cls, page: NotificationPage) -> NotificationConnection:
+        from services.progress.schema import PageInfo
+
+        edges = [
+            NotificationEdge(cursor=encode_cursor(n.id), node=Notification.from_domain(n))
+            for n in page.items
+        ]
+        end = edges[-1].cursor if edges else None
+        return cls(
+            edges=edges,
+            page_info=PageInfo(has_next_page=page.has_next, end_cursor=end),
+            total_count=page.total,
+        )
+
+
+@strawberry.type(description="A learner stuck on a unit or milestone, from detection to close.")
+class StallEpisodeView:
+    id: strawberry.ID
+    learner_id: strawberry.ID
+    subject: str = strawberry.field(description="unit or milestone.")
+    unit_id: strawberry.ID
+    course_id: strawberry.ID | None
+    milestone: str | None
+    status: EpisodeStatus
+    last_progress_at: datetime
+    detected_at: datetime
+    reminded_at: datetime | None
+    alerted_at: datetime | None
+    escalated_at: datetime | None
+    acknowledged_at: datetime | None
+    acknowledged_by: strawberry.ID | None
+    closed_at: datetime | None
+
+    @classmethod
+    def from_domain(cls, e: StallEpisode) -> StallEpisodeView:
+        values = {f.name: getattr(e, f.name) for f in fields(e) if f.name != "extra"}
+        return cls(**values)
+
+
+@strawberry.type(description="A tenant's notification policy (the secret is never shown).")
+class NotificationPolicy:
+    stall_hours: float
+    alert_after_hours: float
+    escalate_after_hours: float
+    high_risk_bands: list[str]
+    quiet_hours: str | None = strawberry.field(description="Local HH:MM-HH:MM, or null.")
+    daily_cap: int
+    remind_before_due_days: float
+    shift_starts: str = strawberry.field(description="shift=HH:MM pairs, comma-separated.")
+    learning_minutes: int
+    timezone: str
+    webhook_url: str | None
+    webhook_secret_set: bool
+    new_webhook_secret: str | None = strawberry.field(
+        description="Only in the answer that generated it: the HMAC key of the webhook."
+    )
+
+    @classmethod
+    def from_domain(cls, p: Policy, new_secret: str | None = None) -> NotificationPolicy:
+        quiet = None
+        if p.quiet_start is not None and p.quiet_end is not None:
+            quiet = f"{p.quiet_start:%H:%M}-{p.quiet_end:%H:%M}"
+        return cls(
+            stall_hours=p.stall_hours,
+            alert_after_hours=p.alert_after_hours,
+            escalate_after_hours=p.escalate_after_hours,
+            high_risk_bands=list(p.high_bands),
+            quiet_hours=quiet,
+            daily_cap=p.daily_cap,
+            remind_before_due_days=p.remind_before_due_days,
+            shift_starts=",".join(f"{k}={t:%H:%M}" for k, t in sorted(p.shift_starts.items())),
+            learning_minutes=p.learning_minutes,
+            timezone=p.timezone,
+            webhook_url=p.webhook_url,
+            webhook_secret_set=bool(p.webhook_secret),
+            new_webhook_secret=new_secret,
+        )
+
+
+@strawberry.input(description="Only the fields given change; quietHours 'off' turns them off.")
+class NotificationPolicyInput:
+    stall_hours: float | None = None
+    alert_after_hours: float | None = None
+    escalate_after_hours: float | None = None
+    high_risk_bands: list[str] | None = None
+    quiet_hours: str | None = None
+    daily_cap: int | None = None
+    remind_before_due_days: float | None = None
+    shift_starts: str | None = None
+    learning_minutes: int | None = None
+    timezone: str | None = None
+    webhook_url: str | None = strawberry.field(default=None, description="'' removes it.")
+    rotate_webhook_secret: bool = False
+
+    def changes(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name in (
+            "stall_hours",
+            "alert_after_hours",
+            "escalate_after_hours",
+            "daily_cap",
+            "remind_before_due_days",
+            "learning_minutes",
+            "timezone",
+        ):
+            if getattr(self, name) is not None:
+                out[name] = getattr(self, name)
+        if self.high_risk_bands is not None:
+            out["high_bands"] = tuple(self.high_risk_bands)
+        if self.quiet_hours is not None:
+            out["quiet_start"], out["quiet_end"] = parse_quiet_hours(self.quiet_hours)
+        if self.shift_starts is not None:
+            out["shift_starts"] = parse_shift_starts(self.shift_starts)
+        if self.webhook_url is not None:
+            out["webhook_url"] = self.webhook_url or None
+            if not self.webhook_url:
+                out["webhook_secret"] = None
+        return out
+
+
+@strawberry.type(description="What one sweep did (the test clock's `advanceClock`).")
+class SweepSummary:
+    as_of: datetime
+    stalls_open: int
+    stalls_opened: int
+    stall_reminders: int
+    alerts: int
+    escalations: int
+    stalls_closed: int
+    reminders_queued: int
+    reminders_capped: int
+    delivered: int
+    retrying: int
+    dead: int
+
+
+def _skills(raw: dict[str, int] | None) -> list[AlertSkillErrors]:
+    return [AlertSkillErrors(skill=k, errors=int(v)) for k, v in sorted((raw or {}).items())]
+
+
+def _notifier(info: ProgressInfo) -> Notifier:
+    notifier = info.context.notifier
+    if notifier is None:
+        raise RuntimeError("the progress app was built without a notifier")
+    return notifier
+
+
+@strawberry.type
+class NotifyQuery:
+    @strawberry.field(
+        description="The caller's notifications (an HR admin's include those to every HR "
+        "admin), newest first; `kinds` filters."
+    )
+    async def notifications(
+        self,
+        info: ProgressInfo,
+        first: int = 20,
+        after: str | None = None,
+        kinds: list[str] | None = None,
+    ) -> NotificationConnection:
+        ctx = info.context
+        page = await notifications.inbox(
+            store=ctx.store, principal=ctx.principal, first=first, after=after, kinds=kinds
+        )
+        return NotificationConnection.from_page(page)
+
+    @strawberry.field(
+        description="Learning-risk alerts: a manager's own, or the tenant's for an HR admin; "
+        "newest first."
+    )
+    async def alerts(
+        self,
+        info: ProgressInfo,
+        first: int = 20,
+        after: str | None = None,
+        learner_id: strawberry.ID | None = None,
+        unacknowledged_only: bool = False,
+    ) -> NotificationConnection:
+        ctx = info.context
+        page = await notifications.alerts(
+            store=ctx.store,
+            principal=ctx.principal,
+            first=first,
+            after=after,
+            learner_id=learner_id,
+            unacknowledged=unacknowledged_only,
+        )
+        return NotificationConnection.from_page(page)
+
+    @strawberry.field(
+        description="Stall episodes of a learner in scope, or of the caller's team (a manager's "
+        "reports, the tenant for an HR admin, themself for a learner)."
+    )
+    async def stall_episodes(
+        self, info: ProgressInfo, learner_id: strawberry.ID | None = None, open_only: bool = False
+    ) -> list[StallEpisodeView]:
+        ctx = info.context
+        found = await notifications.stall_episodes(
+            store=ctx.store, principal=ctx.principal, learner_id=learner_id, open_only=open_only
+        )
+        return [StallEpisodeView.from_domain(e) for e in found]
+
+    @strawberry.field(description="HR admins: the tenant's notification policy.")
+    async def notification_policy(self, info: ProgressInfo) -> NotificationPolicy:
+        ctx = info.context
+        found = await notifications.policy(
+            store=ctx.store, principal=ctx.principal, defaults=_notifier(info).defaults
+        )
+        return NotificationPolicy.from_domain(found)
+
+
+@strawberry.type
+class NotifyMutation:
+    @strawberry.mutation(
+        description="Acknowledge an alert (its manager or an HR admin): escalation stops."
+    )
+    async def acknowledge_alert(self, info: ProgressInfo, id: strawberry.ID) -> Notification:
+        ctx = info.context
+        done = await notifications.acknowledge(
+            store=ctx.store, principal=ctx.principal, notice_id=id, now=ctx.clock.now()
+        )
+        return Notification.from_domain(done)
+
+    @strawberry.mutation(
+        description="HR admins: change the tenant's notification policy and webhook; a new "
+        "webhook (or rotateWebhookSecret) answers its HMAC secret once."
+    )
+    async def configure_notifications(
+        self, info: ProgressInfo, input: NotificationPolicyInput
+    ) -> NotificationPolicy:
+        ctx = info.context
+        done = await notifications.configure(
+            store=ctx.store,
+            principal=ctx.principal,
+            defaults=_notifier(info).defaults,
+            changes=input.changes(),
+            rotate_secret=input.rotate_webhook_secret,
+        )
+        return NotificationPolicy.from_domain(done.policy, done.new_secret)
+
+    @strawberry.mutation(description="HR admins: retry every dead notification of the tenant.")
+    async def redeliver_notifications(self, info: ProgressInfo) -> int:
+        ctx = info.context
+        notifications.check_hr(ctx.principal)
+        return await ctx.store.alerts.requeue_dead(tenant=ctx.tenant, now=ctx.clock.now())
+
+    @strawberry.mutation(
+        description="Test clock only (LEARNPULSE_TEST_CLOCK=1, HR admins): set the clock `to` a "
+        "time or advance it `bySeconds`, then sweep the caller's tenant as of the new now."
+    )
+    async def advance_clock(
+        self,
+        info: ProgressInfo,
+        to: datetime | None = None,
+        by_seconds: int | None = None,
+        sweep: bool = True,
+    ) -> SweepSummary:
+        ctx = info.context
+        notifier = _notifier(info)
+        if not notifier.test_clock or not isinstance(ctx.clock, ManualClock):
+            raise Forbidden("advanceClock needs LEARNPULSE_TEST_CLOCK=1")
+        notifications.check_hr(ctx.principal)
+        if (to is None) == (by_seconds is None):
+            raise InvalidArgument("to", "give exactly one of `to` and `bySeconds`")
+        if by_seconds is not None:
+            if not 0 <= by_seconds <= MAX_ADVANCE.total_seconds():
+                raise InvalidArgument("bySeconds", "bySeconds must be 0..31622400")
+            ctx.clock.advance(timedelta(seconds=by_seconds))
+        elif to is not None:
+            ctx.clock.set(to)
+        now = ctx.clock.now()
+        if not sweep:
+            return SweepSummary(as_of=now, **dict.fromkeys(_COUNTS, 0))
+        r = await notifier.sweep(store=ctx.store, clock=ctx.clock, tenants=[ctx.tenant])
+        return SweepSummary(
+            as_of=r.as_of,
+            stalls_open=r.stalls.open,
+            stalls_opened=r.stalls.opened,
+            stall_reminders=r.stalls.reminded,
+            alerts=r.stalls.alerted,
+            escalations=r.stalls.escalated,
+            stalls_closed=r.stalls.closed,
+            reminders_queued=r.reminders.queued,
+            reminders_capped=r.reminders.capped,
+            delivered=r.delivery.delivered,
+            retrying=r.delivery.retrying,
+            dead=r.delivery.dead,
+        )
+
+
+_COUNTS = (
+    "stalls_open",
+    "stalls_opened",
+    "stall_reminders",
+    "alerts",
+    "escalations",
+    "stalls_closed",
+    "reminders_queued",
+    "reminders_capped",
+    "delivered",
+    "retrying",
+    "dead",
+)
