@@ -7,6 +7,7 @@ import strawberry
 from learnpulse.paging import encode_cursor
 from learnpulse.subgraph import SubgraphSchema
 from services.progress import queries
+from services.progress.analytics_query import AnalyticsQuery
 from services.progress.mutations import Mutation
 from services.progress.notify_types import NotifyQuery
 from services.progress.types import Learner, ProgressInfo
@@ -33,7 +34,7 @@ class LearnerConnection:
 
 
 @strawberry.type
-class Query(NotifyQuery):
+class Query(AnalyticsQuery, NotifyQuery):
     @strawberry.field(
         description="A learner in the caller's scope: NOT_FOUND if the tenant has no such "
         "learner, FORBIDDEN if the caller may not see them."
