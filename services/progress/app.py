@@ -15,6 +15,7 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
 from learnpulse.web import PrincipalGuard, health_routes, principal_of
+from services.progress.analytics import AnalyticsConfig
 from services.progress.catalog_client import Catalog, HttpCatalog
 from services.progress.clock import Clock, ManualClock, SystemClock
 from services.progress.context import Context
@@ -42,6 +43,7 @@ class ProgressGraphQL(GraphQL[Context, None]):
             store=state.store,
             catalog=state.catalog,
             clock=state.clock,
+            analytics=state.analytics,
             notifier=state.notifier,
         )
 
@@ -98,5 +100,6 @@ def create_app(
     )
     app.state.clock = clock or (ManualClock() if settings.test_clock else SystemClock())
     app.state.notifier = notifier or Notifier(settings)
+    app.state.analytics = AnalyticsConfig.from_settings(settings)
     app.state.verifier = settings.token_verifier()
     return PrincipalGuard(app, key=settings.internal_key())

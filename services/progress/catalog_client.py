@@ -20,6 +20,9 @@ PATHS_FOR = """query PathsFor($profile: LearnerProfileInput!) {
 OUTLINE = """query Outline($id: ID!) {
   learningPath(id: $id) { courses { id units { id } } milestones { title courseIds } }
 }"""
+UNIT_MINUTES = """query UnitMinutes($units: [_Any!]!) {
+  _entities(representations: $units) { ... on Unit { id expectedMinutes } }
+}"""
 
 
 @dataclass(frozen=True)
@@ -100,3 +103,11 @@ class HttpCatalog:
             (m["title"], tuple(m["courseIds"])) for m in path.get("milestones") or []
         )
         return PathOutline(path_id, courses, milestones)
+
+    async def expected_minutes(
+        self, *, principal: Principal, unit_ids: list[str]
+    ) -> dict[str, int | None]:
+        """Each unit's expected length in minutes, one call (units the catalog lacks: absent)."""
+        units = [{"__typename": "Unit", "id": u} for u in unit_ids]
+        found = (await self._ask(principal, UNIT_MINUTES, {"units": units}))["_entities"]
+        return {u["id"]: u.get("expectedMinutes") for u in found if u}

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from strawberry.dataloader import DataLoader
 
 from learnpulse.auth import Principal
+from services.progress.analytics import AnalyticsConfig
 from services.progress.catalog_client import Catalog
 from services.progress.clock import Clock, SystemClock
 from services.progress.domain import CourseFacts, Enrollment, Learner, PathOutline
@@ -22,6 +23,7 @@ class Context:
     store: ProgressStore
     catalog: Catalog | None = None  # only mutations that enroll new hires need it
     clock: Clock = field(default_factory=SystemClock)
+    analytics: AnalyticsConfig = field(default_factory=AnalyticsConfig)  # heatmap, ROI rules
     notifier: Notifier | None = None  # policy defaults and webhook client (sweeps, settings)
     learner: DataLoader[str, Learner | None] = field(init=False)
     enrollments: DataLoader[str, list[Enrollment]] = field(init=False)

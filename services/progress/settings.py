@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from learnpulse.settings import StackSettings
+from services.progress.analytics_settings import AnalyticsSettings
 from services.progress.notify_settings import NotifySettings
 
 
-class ProgressSettings(StackSettings, NotifySettings):
+class ProgressSettings(StackSettings, NotifySettings, AnalyticsSettings):
     """Where progress listens, whether an in-memory store starts with the demo org, and how
     its plain-HTTP endpoints (/hr, /export) verify bearer tokens: as the gateway does.
     Stall, reminder and delivery settings come from `NotifySettings`.
