@@ -24,7 +24,7 @@ from risk_fakes import (
 from learnpulse.auth import principal_for, sign_principal
 from learnpulse.risk.v1 import risk_pb2
 from ml.features import FEATURE_NAMES, build_features
-from services.risk import scoring
+from services.risk import scoring, servicer
 
 
 async def test_scores_name_the_champion_and_explain_when_asked(server: RunningServer) -> None:
@@ -171,6 +171,8 @@ async def test_a_call_past_its_deadline_ends_with_deadline_exceeded(
         return real(**kwargs)
 
     monkeypatch.setattr(scoring, "score_trajectories", slow)
+    # small requests are scored on the event loop; this one must take the worker-thread path
+    monkeypatch.setattr(servicer, "INLINE_MAX_EVENTS", 0)
     try:
         with pytest.raises(grpc.aio.AioRpcError) as caught:
             await server.stub.ScoreTrajectories(make_request(), metadata=ACME_KEY, timeout=0.2)
