@@ -2,12 +2,13 @@
 with numpy, whole columns at a time, instead of one Python object per event.
 
 upb hands a packed repeated field to numpy at memory speed (~50k values in 0.2 ms), and
-text columns arrive dictionary-encoded, so they become pandas Categoricals without ever
-creating one Python string per event.
+text columns arrive dictionary-encoded, so no Python string is created per event. Both
+forms end as the same `Events` arrays, which `ml.features.feature_matrix` reads.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +25,9 @@ _US = 1_000_000
 EARLIEST_US = -2_208_988_800 * _US  # 1900-01-01, as the per-event form
 LATEST_US = 7_258_118_400 * _US  # 2200-01-01
 QUIZ_VERBS = ("answered", "passed", "failed")
+_VERB_CODE = {verb: i for i, verb in enumerate(VERBS)}
+# per verb code (the last slot: any other verb), whether its score is a quiz score
+_QUIZ = np.array([v in QUIZ_VERBS for v in VERBS] + [False])
 # (index column, its table, the text when the column is left empty)
 TEXT_COLUMNS = (("course", "course_ids"), ("unit", "unit_ids"), ("response", "responses"))
 NUMBER_COLUMNS = ("duration_s", "score", "success", "attempt")
@@ -31,18 +35,22 @@ NUMBER_COLUMNS = ("duration_s", "score", "success", "attempt")
 
 @dataclass(frozen=True)
 class Events:
-    """The decoded columns: one entry per event, in request order."""
+    """What `ml.features.feature_matrix` reads, one entry per event in request order."""
 
     counts: np.ndarray  # events per trajectory
     ts_us: np.ndarray
-    verb: pd.Categorical
-    course_id: pd.Categorical
-    unit_id: pd.Categorical
+    verb: np.ndarray  # index into VERBS; len(VERBS) for any other verb
+    unit: np.ndarray  # index into unit_names
+    unit_names: np.ndarray
     duration_s: np.ndarray
-    score: np.ndarray  # NaN off quiz verbs, as the canonical table has it
+    score: np.ndarray  # NaN off quiz verbs, as the canonical events table has it
     success: np.ndarray
     attempt: np.ndarray
-    response: pd.Categorical
+
+    @property
+    def who(self) -> np.ndarray:
+        """Per event, the index of its trajectory."""
+        return np.repeat(np.arange(len(self.counts)), self.counts)
 
 
 def violations(columns: risk_pb2.EventColumns, trajectories: int) -> list[Violation]:
@@ -86,40 +94,48 @@ def decode(columns: risk_pb2.EventColumns) -> Events:
     """The columns as arrays; `columns` has passed `violations`."""
     counts = np.array(columns.counts, dtype=np.int64)
     total = int(counts.sum())
-    verb = _categorical(columns.verb, columns.verbs, total)
-    quiz = np.isin(np.asarray(verb.categories, dtype=object), QUIZ_VERBS)[verb.codes]
+    lookup = np.array([_VERB_CODE.get(v, len(VERBS)) for v in columns.verbs], dtype=np.int64)
+    verb = lookup[np.array(columns.verb, dtype=np.int64)]
+    if len(columns.unit):
+        # a table may repeat itself: map each entry to its first occurrence, since the
+        # features tell units apart by code
+        remap, names = pd.factorize(np.asarray(columns.unit_ids, dtype=object))
+        unit = remap[np.array(columns.unit, dtype=np.int64)]
+        unit_names = np.asarray(names, dtype=object)
+    else:
+        unit, unit_names = np.zeros(total, dtype=np.int64), np.array([""], dtype=object)
     return Events(
         counts=counts,
         ts_us=np.array(columns.ts_us, dtype=np.int64),
         verb=verb,
-        course_id=_categorical(columns.course, columns.course_ids, total),
-        unit_id=_categorical(columns.unit, columns.unit_ids, total),
+        unit=unit,
+        unit_names=unit_names,
         duration_s=_numbers(columns.duration_s, np.float64, total),
-        score=np.where(quiz, _numbers(columns.score, np.float64, total), np.nan),
+        score=np.where(_QUIZ[verb], _numbers(columns.score, np.float64, total), np.nan),
         success=_numbers(columns.success, bool, total),
         attempt=_numbers(columns.attempt, np.int64, total),
-        response=_categorical(columns.response, columns.responses, total),
     )
 
 
-def frame(learner_ids: pd.Index, events: Events) -> pd.DataFrame:
-    """The canonical `events` table (ml.dataset columns), text as Categoricals: ml.features
-    factorises text columns, which costs nothing for a Categorical and about 20 ms per
-    50,000 events for strings built one by one."""
-    who = np.repeat(np.arange(len(learner_ids)), events.counts)
-    return pd.DataFrame(
-        {
-            "learner_id": pd.Categorical.from_codes(who, categories=learner_ids),
-            "ts": pd.DatetimeIndex(events.ts_us.view("datetime64[us]")).tz_localize("UTC"),
-            "verb": events.verb,
-            "course_id": events.course_id,
-            "unit_id": events.unit_id,
-            "duration_s": events.duration_s,
-            "score": events.score,
-            "success": events.success,
-            "attempt": events.attempt,
-            "response": events.response,
-        }
+def from_events(trajectories: Sequence[risk_pb2.Trajectory]) -> Events:
+    """The same arrays from the per-event form (already validated)."""
+    # `list(t.events)` first: iterating the repeated field directly is ten times slower
+    # for tens of thousands of events (each step allocates a wrapper the GC then tracks).
+    per_learner = [list(t.events) for t in trajectories]
+    rows = [e for events in per_learner for e in events]
+    stamps = [e.ts for e in rows]
+    units: dict[str, int] = {}
+    verb = np.array([_VERB_CODE.get(e.verb, len(VERBS)) for e in rows], dtype=np.int64)
+    return Events(
+        counts=np.array([len(events) for events in per_learner], dtype=np.int64),
+        ts_us=np.array([t.seconds * _US + t.nanos // 1000 for t in stamps], dtype=np.int64),
+        verb=verb,
+        unit=np.array([units.setdefault(e.unit_id, len(units)) for e in rows], dtype=np.int64),
+        unit_names=np.array(list(units), dtype=object),
+        duration_s=np.array([e.duration_s for e in rows], dtype=np.float64),
+        score=np.where(_QUIZ[verb], np.array([e.score for e in rows], np.float64), np.nan),
+        success=np.array([e.success for e in rows], dtype=bool),
+        attempt=np.array([e.attempt for e in rows], dtype=np.int64),
     )
 
 
@@ -199,18 +215,6 @@ def _verbs(columns: risk_pb2.EventColumns, place: _Place) -> list[Violation]:
                 (f"{WHERE}.verbs[{k}]", f"{what}; expected one of {', '.join(VERBS)}{first}")
             )
     return found
-
-
-def _categorical(codes: object, table: object, total: int) -> pd.Categorical:
-    """Codes into a table that may repeat itself; an empty code column means "" throughout."""
-    names = list(table)  # type: ignore[call-overload]
-    if len(codes) == 0:  # type: ignore[arg-type]
-        return pd.Categorical.from_codes(np.zeros(total, dtype=np.int64), categories=[""])
-    # Categories must be distinct: map each table entry to its first occurrence.
-    remap, distinct = pd.factorize(pd.Index(names, dtype="str"))
-    return pd.Categorical.from_codes(
-        remap[np.array(codes, dtype=np.int64)], categories=pd.Index(distinct, dtype="str")
-    )
 
 
 def _numbers(values: object, dtype: type, total: int) -> np.ndarray:

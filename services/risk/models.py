@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 import lightgbm as lgb
@@ -78,9 +79,30 @@ class LoadedModel:
     booster: lgb.Booster
     from_cache: bool = False
 
+    @cached_property
+    def sigmoid(self) -> float | None:
+        """The logistic link's scale when the objective is binary (probability =
+        1 / (1 + exp(-sigmoid * raw score))), else None."""
+        return link_scale(self.booster)
+
     def confirmed(self) -> LoadedModel:
         """The same model, now confirmed by the registry rather than the disk cache."""
         return replace(self, from_cache=False)
+
+
+def link_scale(booster: lgb.Booster) -> float | None:
+    """From the model text's `objective=` line: `binary sigmoid:1` → 1.0; cross-entropy
+    (`cross_entropy`, `xentropy`) → 1.0; any other objective → None."""
+    for line in booster.model_to_string(num_iteration=1).splitlines():
+        if line.startswith("objective="):
+            name, *options = line.removeprefix("objective=").split()
+            if name == "binary":
+                params = dict(o.split(":", 1) for o in options if ":" in o)
+                return float(params.get("sigmoid", 1.0))
+            return 1.0 if name in ("cross_entropy", "xentropy") else None
+        if line.startswith("Tree="):
+            break
+    return None
 
 
 @dataclass(frozen=True)

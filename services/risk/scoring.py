@@ -1,4 +1,4 @@
-"""Scoring as pure functions: proto trajectories → canonical tables → the features training
+"""Scoring as pure functions: proto trajectories → event arrays → the features training
 used (`ml.features`) → probabilities, bands and LightGBM's own per-feature contributions."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from learnpulse.risk.v1 import risk_pb2
 from ml import calibration
-from ml.features import CATEGORICAL_FEATURES, FEATURE_LABELS, build_features
+from ml.features import CATEGORICAL_FEATURES, FEATURE_LABELS, FEATURE_NAMES, feature_matrix
 from services.risk import columns
 from services.risk.models import LoadedModel, ModelMeta, ModelSet
 
@@ -35,42 +35,83 @@ def score_trajectories(
 ) -> list[risk_pb2.LearnerScore]:
     """One `LearnerScore` per trajectory, in order; `trajectories` are already validated.
     With `feature_names`, trajectories carry precomputed `feature_values` instead of events;
-    with `event_columns`, their events come as columns (services.risk.columns)."""
+    with `event_columns`, their events come as columns (services.risk.columns).
+
+    No pandas on this path: for a single learner its per-call overhead is ten times the
+    arithmetic. Features come from `ml.features.feature_matrix`, training's own code.
+    """
     if not trajectories:
         return []
+    profiles = [t.profile for t in trajectories]
+    ids = [p.learner_id for p in profiles]
     shown = None
     if feature_names:
-        ids = pd.Index([t.profile.learner_id for t in trajectories])
-        values = np.array([t.feature_values for t in trajectories], dtype=np.float64)
-        features = pd.DataFrame(values, index=ids, columns=list(feature_names))
+        names: Sequence[str] = feature_names
+        matrix = np.array([t.feature_values for t in trajectories], dtype=np.float64)
     else:
-        if event_columns is not None:
-            learners = learners_frame([t.profile for t in trajectories])
-            ids = pd.Index(learners["learner_id"])
-            events = columns.frame(ids, columns.decode(event_columns))
-        else:
-            learners, events = to_frames(trajectories)
-        # build_features reads only events before `as_of`: the proto's "later events are
-        # ignored" holds without filtering here (tests/unit/risk/test_risk_scoring.py).
-        features = build_features(learners, events, pd.Timestamp(as_of))
-        ids = pd.Index(learners["learner_id"])
-        if not features.index.equals(ids):  # request order, whatever order the builder chose
-            features = features.loc[ids]
-        shown = categories(learners) if explain else None
+        events = (
+            columns.decode(event_columns)
+            if event_columns is not None
+            else columns.from_events(trajectories)
+        )
+        names, matrix = FEATURE_NAMES, features_of(profiles, events, as_of)
+        shown = categories(profiles) if explain else None
+    position = {name: i for i, name in enumerate(names)}
     k = max_factors or DEFAULT_FACTORS
-    attrition = estimate(models.attrition, features, explain=explain, max_factors=k, shown=shown)
-    stall = estimate(models.stall, features, explain=explain, max_factors=k, shown=shown)
+    attrition, stall = (
+        estimate(model, matrix, position, explain=explain, max_factors=k, shown=shown)
+        for model in models.models
+    )
     return [
         risk_pb2.LearnerScore(learner_id=i, attrition=a, stall=s)
         for i, a, s in zip(ids, attrition, stall, strict=True)
     ]
 
 
-def to_frames(trajectories: Sequence[risk_pb2.Trajectory]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The canonical `learners` and `events` tables (ml.dataset columns and dtypes).
+def features_of(
+    profiles: Sequence[risk_pb2.LearnerProfile], events: columns.Events, as_of: datetime
+) -> np.ndarray:
+    """FEATURE_NAMES columns, one row per profile. `feature_matrix` reads only events
+    before `as_of`: the proto's "later events are ignored" holds without filtering here
+    (tests/unit/risk/test_risk_scoring.py)."""
+    return feature_matrix(
+        as_of_us=micros(as_of),
+        hired_us=np.array(
+            [
+                p.hire_date.seconds * 1e6 + p.hire_date.nanos // 1000
+                if p.HasField("hire_date")
+                else math.nan
+                for p in profiles
+            ],
+            dtype=np.float64,
+        ),
+        profile={
+            column: [getattr(p, column) for p in profiles]
+            for column in ("role", "department", "shift")
+        },
+        who=events.who,
+        ts_us=events.ts_us,
+        verb=events.verb,
+        duration_s=events.duration_s,
+        score=events.score,
+        success=events.success,
+        attempt=events.attempt,
+        unit=events.unit,
+        unit_names=events.unit_names,
+    )
 
-    Built column by column in the final dtypes: `ml.dataset.conform_*` would cast the same
-    tables again, at more cost than the features themselves for a single learner.
+
+def micros(moment: datetime) -> int:
+    """Microseconds since the epoch; a naive `moment` is UTC, as ml.features takes it."""
+    stamp = pd.Timestamp(moment)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp
+    return int(stamp.value // 1000)
+
+
+def to_frames(trajectories: Sequence[risk_pb2.Trajectory]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The canonical `learners` and `events` tables (ml.dataset columns and dtypes) of the
+    trajectories: what training would read. Scoring does not build them (see
+    `features_of`); tests hold its arrays to `ml.features.build_features` on these tables.
     """
     learners = learners_frame([t.profile for t in trajectories])
     # `list(t.events)` first: iterating the repeated field directly is ten times slower
@@ -118,42 +159,38 @@ def learners_frame(profiles: Sequence[risk_pb2.LearnerProfile]) -> pd.DataFrame:
     )
 
 
-def categories(learners: pd.DataFrame) -> list[dict[str, str]]:
+def categories(profiles: Sequence[risk_pb2.LearnerProfile]) -> list[dict[str, str]]:
     """Per learner, the text behind each categorical feature (`role_code` → "agent"), since
     its numeric code means nothing to a manager."""
-    sources = {
-        name: name.removesuffix("_code")
-        for name in CATEGORICAL_FEATURES
-        if name.removesuffix("_code") in learners.columns
-    }
-    rows = zip(*(learners[column] for column in sources.values()), strict=True)
+    sources = {name: name.removesuffix("_code") for name in CATEGORICAL_FEATURES}
     return [
-        {name: text or "unknown" for name, text in zip(sources, row, strict=True)} for row in rows
+        {name: getattr(p, source) or "unknown" for name, source in sources.items()}
+        for p in profiles
     ]
 
 
 def estimate(
     model: LoadedModel,
-    features: pd.DataFrame,
+    matrix: np.ndarray,
+    position: Mapping[str, int],
     *,
     explain: bool,
     max_factors: int,
     shown: Sequence[Mapping[str, str]] | None = None,
 ) -> list[risk_pb2.RiskEstimate]:
-    """Probabilities (and optionally top factors) of one model for every row of `features`;
-    `shown` gives per row the text to show instead of a number (see `categories`)."""
+    """Probabilities (and optionally top factors) of one model for every row of `matrix`,
+    whose columns are named by `position`; `shown` gives per row the text to show instead of
+    a number (see `categories`)."""
     meta = model.meta
-    # A float matrix in the model's column order: build_features returns floats only, and
-    # LightGBM's pandas path costs ten times the prediction itself for one row.
-    values = features[list(meta.features)].to_numpy(dtype=np.float64, na_value=np.nan)
+    # the model's column order; LightGBM's pandas path costs ten times the prediction
+    values = matrix[:, [position[name] for name in meta.features]]
+    raw, contributions = raw_scores(model, values, explain=explain)
     # Bands compare calibrated probabilities with thresholds chosen on calibrated scores.
-    probabilities = calibration.apply(_predict(model, values), meta.calibration)
-    contributions = _predict(model, values, pred_contrib=True) if explain else None
+    probabilities = calibration.apply(raw, meta.calibration).tolist()
     ref = model_ref(meta)
     out = []
     for row, p in enumerate(probabilities):
-        estimate = risk_pb2.RiskEstimate(probability=float(p), band=band_for(float(p), meta))
-        estimate.model.CopyFrom(ref)
+        estimate = risk_pb2.RiskEstimate(probability=p, band=band_for(p, meta), model=ref)
         if contributions is not None:
             # the last column is the bias (expected value), which is no reason of its own
             estimate.factors.extend(
@@ -167,6 +204,24 @@ def estimate(
             )
         out.append(estimate)
     return out
+
+
+def raw_scores(
+    model: LoadedModel, values: np.ndarray, *, explain: bool
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """The Booster's probabilities and, when explaining, its per-feature contributions.
+
+    With contributions, one LightGBM call per model: they sum to the raw score (log-odds),
+    and the objective's link turns that into the probability `predict` would give
+    (tests/unit/risk/test_risk_scoring.py checks they agree within 1e-9).
+    """
+    if not explain:
+        return _predict(model, values), None
+    contributions = _predict(model, values, pred_contrib=True)
+    if model.sigmoid is None:  # an objective without a known link: ask LightGBM
+        return _predict(model, values), contributions
+    margin = contributions.sum(axis=1)
+    return 1.0 / (1.0 + np.exp(-model.sigmoid * margin)), contributions
 
 
 def band_for(probability: float, meta: ModelMeta) -> risk_pb2.Band:

@@ -6,15 +6,18 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+import lightgbm as lgb
 import numpy as np
+import pandas as pd
 import pytest
 from risk_fakes import AS_OF, make_event, make_meta, make_model_set, make_trajectory, ts
 
 from learnpulse.risk.v1 import risk_pb2
 from ml import calibration
 from ml.dataset import validate
-from services.risk import scoring
-from services.risk.models import ModelSet
+from ml.features import build_features
+from services.risk import columns, scoring
+from services.risk.models import LoadedModel, ModelSet
 
 RAISES, LOWERS = risk_pb2.Factor.DIRECTION_RAISES, risk_pb2.Factor.DIRECTION_LOWERS
 
@@ -118,29 +121,70 @@ def test_events_after_as_of_do_not_change_the_score() -> None:
     assert before.stall.probability == after.stall.probability
 
 
-def test_proto_trajectories_become_canonical_tables() -> None:
-    trajectory = make_trajectory(events=6)
+def test_proto_trajectories_give_the_features_training_reads_from_tables() -> None:
+    """The service goes straight from protos to arrays; the canonical tables of the same
+    protos pass training's checks and give the same features through build_features."""
+    trajectory = make_trajectory(events=12)
     trajectory.events.append(make_event(verb="login", score=0.0, ts=ts(AS_OF - timedelta(hours=1))))
+    trajectory.events.append(make_event(days_ago=-2, verb="completed"))  # after as_of
+    trajectory.events.append(make_event(days_ago=40, verb="launched"))  # before the window
+    quiet = make_trajectory("l-2", events=0, role="", hire_date=ts(AS_OF + timedelta(days=3)))
+    trajectories = [trajectory, quiet]
 
-    learners, events = scoring.to_frames([trajectory, make_trajectory("l-2", events=0)])
-
+    learners, events = scoring.to_frames(trajectories)
     validate(learners, events)  # the same checks training data passes
-    assert list(learners["learner_id"]) == ["l-1", "l-2"]
-    assert len(events) == 7
     assert events["score"].isna().sum() == sum(
         e.verb not in scoring.QUIZ_VERBS for e in trajectory.events
     )
+    expected = build_features(learners, events, pd.Timestamp(AS_OF)).loc[["l-1", "l-2"]]
+
+    profiles = [t.profile for t in trajectories]
+    got = scoring.features_of(profiles, columns.from_events(trajectories), AS_OF)
+    np.testing.assert_array_equal(got, expected.to_numpy())
 
 
 def test_categorical_factors_show_the_category_not_its_code() -> None:
-    learners, _ = scoring.to_frames([make_trajectory(role="agent", shift="")])
-    shown = scoring.categories(learners)[0]
+    shown = scoring.categories([make_trajectory(role="agent", shift="").profile])[0]
     assert shown == {"role_code": "agent", "department_code": "support", "shift_code": "unknown"}
 
     factors = scoring.top_factors(
         np.array([0.4]), np.array([517.0]), ("role_code",), 1, {"role_code": "Role"}, shown
     )
     assert factors[0].label == "Role: agent"
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"objective": "binary"},
+        {"objective": "binary", "sigmoid": 0.7},
+        {"objective": "cross_entropy"},
+        {"objective": "regression"},  # no known link: predict is asked instead
+    ],
+)
+def test_probability_from_summed_contributions_equals_predict(params: dict[str, object]) -> None:
+    """One LightGBM call per model when explaining: contributions + the link function."""
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(300, 6))
+    y = (x[:, 0] + rng.normal(size=300) > 0).astype(float)
+    booster = lgb.train(
+        {**params, "num_leaves": 7, "verbose": -1, "num_threads": 1},
+        lgb.Dataset(x, y),
+        num_boost_round=15,
+    )
+    # a model reloaded from text, as the service loads it
+    model = LoadedModel(make_meta(), lgb.Booster(model_str=booster.model_to_string()))
+    rows = np.vstack([x[:50], np.full((1, 6), np.nan)])
+
+    probabilities, contributions = scoring.raw_scores(model, rows, explain=True)
+
+    expected_link = None if params["objective"] == "regression" else params.get("sigmoid", 1.0)
+    assert model.sigmoid == expected_link
+    assert contributions is not None and contributions.shape == (51, 7)
+    np.testing.assert_allclose(probabilities, model.booster.predict(rows), rtol=0, atol=1e-9)
+    plain, none = scoring.raw_scores(model, rows, explain=False)
+    assert none is None
+    np.testing.assert_allclose(plain, probabilities, rtol=0, atol=1e-9)
 
 
 def test_served_probabilities_and_bands_are_calibrated_as_the_version_says() -> None:
