@@ -107,6 +107,17 @@ def build_parser() -> argparse.ArgumentParser:
     compose = gw_sub.add_parser("compose", help="print the composed supergraph SDL")
     compose.set_defaults(func=_delegate("gateway.main", "compose_command"))
 
+    p = sub.add_parser(
+        "sweep",
+        help="stalls, reminders and webhook delivery as of a time (progress store)",
+        description="One sweep against LEARNPULSE_MONGO_URL; prints a JSON report. With "
+        "memory:// it sweeps the demo organisation seeded relative to --as-of.",
+    )
+    p.add_argument("--as-of", help="ISO 8601, e.g. 2026-12-10T09:00 (naive = UTC); default now")
+    p.add_argument("--tenant", action="append", help="repeatable; default: every tenant")
+    p.add_argument("--no-deliver", action="store_true", help="queue, but post no webhooks")
+    p.set_defaults(func=_delegate("services.progress.sweep_command"))
+
     bench = sub.add_parser(
         "bench",
         help="benchmarks that compare against a named peer in the same run and print JSON",

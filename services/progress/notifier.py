@@ -51,13 +51,18 @@ class Notifier:
         return self.settings.test_clock
 
     async def sweep(
-        self, *, store: ProgressStore, clock: Clock, tenants: list[str] | None = None
+        self,
+        *,
+        store: ProgressStore,
+        clock: Clock,
+        tenants: list[str] | None = None,
+        deliver: bool = True,
     ) -> SweepReport:
         return await run_sweep(
             store=store,
             now=clock.now(),
             defaults=self.defaults,
-            client=self.client,
+            client=self.client if deliver else None,
             tenants=tenants,
             risk=self.risk,
             delivery=self.options,
