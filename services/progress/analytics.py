@@ -7,7 +7,7 @@ HR admins see their tenant, managers their reports only, everyone else nothing.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
 
@@ -21,6 +21,7 @@ from services.progress.heatmap import AnalyticsPolicy, GroupBy, Heatmap, build_h
 from services.progress.performance import Check, checks_of, latest_check
 from services.progress.roi import (
     IndependenceBasis,
+    PathPlan,
     RoiData,
     RoiFigures,
     RoiInputs,
@@ -71,6 +72,15 @@ class UnitLengths(Protocol):
     async def expected_minutes(
         self, *, principal: Principal, unit_ids: list[str]
     ) -> dict[str, int | None]: ...
+
+
+@runtime_checkable
+class MilestoneDues(Protocol):
+    """Where milestones' due days come from (the catalog's paths)."""
+
+    async def milestone_due_days(
+        self, *, principal: Principal, path_ids: list[str]
+    ) -> dict[str, dict[str, int]]: ...
 
 
 def analytics_scope(principal: Principal) -> frozenset[str] | None:
@@ -133,7 +143,7 @@ async def heatmap(
         passed=_check_results(
             {i: checks_of(r) for i, (_, r) in people.items()}, window, policy.pass_rating
         ),
-        expected_minutes=await _expected(lengths, principal, units),
+        expected_minutes=await unit_lengths(lengths, principal, units),
         by=group_by,
         policy=policy,
         unit_order=unit_order,
@@ -153,7 +163,7 @@ def _check_results(
     return out
 
 
-async def _expected(
+async def unit_lengths(
     lengths: object | None, principal: Principal, unit_ids: list[str]
 ) -> dict[str, int | None]:
     """Expected minutes per unit from the catalog; unknown (empty) when it cannot say."""
@@ -163,6 +173,25 @@ async def _expected(
         return await lengths.expected_minutes(principal=principal, unit_ids=unit_ids)
     except CatalogUnavailable:
         return {}
+
+
+async def with_milestone_dues(
+    plans: dict[str, PathPlan], dues: object | None, principal: Principal, path_ids: list[str]
+) -> dict[str, PathPlan]:
+    """Plans with their milestones' due days from the catalog where the outline lacks them
+    (milestones then fall back to the enrollment's due date when the catalog cannot say)."""
+    if not path_ids or not isinstance(dues, MilestoneDues):
+        return plans
+    try:
+        found = await dues.milestone_due_days(principal=principal, path_ids=path_ids)
+    except CatalogUnavailable:
+        return plans
+    return {
+        path_id: replace(
+            plan, milestone_due_days={**found.get(path_id, {}), **plan.milestone_due_days}
+        )
+        for path_id, plan in plans.items()
+    }
 
 
 @dataclass(frozen=True)
@@ -178,6 +207,7 @@ class RoiReport:
 async def roi(
     *,
     store: AnalyticsStore,
+    dues: object | None,
     principal: Principal,
     since: datetime | None,
     until: datetime | None,
@@ -194,7 +224,9 @@ async def roi(
     tenant = principal.tenant
     enrollments = await store.enrollments(tenant=tenant, only=only, path_id=path_id)
     path_ids = sorted({e.path_id for e in enrollments} | ({path_id} if path_id else set()))
-    plans = await store.plans(tenant=tenant, path_ids=path_ids)
+    plans = await with_milestone_dues(
+        await store.plans(tenant=tenant, path_ids=path_ids), dues, principal, path_ids
+    )
     if path_id is not None and path_id not in plans and not enrollments:
         raise NotFound(f"no learning path {path_id!r} in tenant {tenant!r}")
     people = await store.learners(tenant=tenant, only=only)

@@ -67,6 +67,7 @@ class AnalyticsQuery:
         inputs = ctx.analytics.inputs_for(ctx.tenant)
         found = await analytics.roi(
             store=AnalyticsStore.beside(ctx.store),
+            dues=ctx.catalog,
             principal=ctx.principal,
             since=since,
             until=until,

@@ -20,6 +20,11 @@ PATHS_FOR = """query PathsFor($profile: LearnerProfileInput!) {
 OUTLINE = """query Outline($id: ID!) {
   learningPath(id: $id) { courses { id units { id } } milestones { title courseIds } }
 }"""
+PATH_DUES = """query PathDues($paths: [_Any!]!) {
+  _entities(representations: $paths) {
+    ... on LearningPath { id milestones { title dueAfterDays } }
+  }
+}"""
 UNIT_MINUTES = """query UnitMinutes($units: [_Any!]!) {
   _entities(representations: $units) { ... on Unit { id expectedMinutes } }
 }"""
@@ -111,3 +116,19 @@ class HttpCatalog:
         units = [{"__typename": "Unit", "id": u} for u in unit_ids]
         found = (await self._ask(principal, UNIT_MINUTES, {"units": units}))["_entities"]
         return {u["id"]: u.get("expectedMinutes") for u in found if u}
+
+    async def milestone_due_days(
+        self, *, principal: Principal, path_ids: list[str]
+    ) -> dict[str, dict[str, int]]:
+        """Per path, its milestones' `dueAfterDays` (milestones without one: absent)."""
+        paths = [{"__typename": "LearningPath", "id": p} for p in path_ids]
+        found = (await self._ask(principal, PATH_DUES, {"paths": paths}))["_entities"]
+        return {
+            p["id"]: {
+                m["title"]: m["dueAfterDays"]
+                for m in p.get("milestones") or []
+                if m.get("dueAfterDays") is not None
+            }
+            for p in found
+            if p
+        }
