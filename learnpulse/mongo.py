@@ -1,8 +1,9 @@
 """The one place that opens MongoDB clients.
 
 `mongodb://` and `mongodb+srv://` URLs go to PyMongo's `AsyncMongoClient` unchanged.
-`memory://` selects an in-process fake with the same async API (nothing is persisted),
-and says so loudly: it exists for development and tests on machines without MongoDB.
+`memory://` selects an in-process fake with the same async API (nothing is persisted, see
+`learnpulse.memory_mongo`), and says so loudly: it exists for development and tests on
+machines without MongoDB.
 """
 
 from __future__ import annotations
@@ -21,10 +22,10 @@ MEMORY_WARNING = (
 def connect(url: str) -> Any:
     """Return an async Mongo client for `url` (an `AsyncMongoClient` or the memory fake)."""
     if url.startswith("memory://"):
-        from pymongo_async_mock import AsyncMongoMockClient
+        from learnpulse.memory_mongo import memory_client
 
         log.warning(MEMORY_WARNING)
-        return AsyncMongoMockClient()
+        return memory_client()
     if url.startswith(("mongodb://", "mongodb+srv://")):
         from pymongo import AsyncMongoClient
 

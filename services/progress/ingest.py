@@ -54,7 +54,15 @@ async def refresh_enrollments(
     if not open_ones:
         return
     outlines = await store.outlines_of(tenant=tenant, path_ids={e.path_id for e in open_ones})
-    states = await store.unit_states(tenant=tenant, learner_ids=ids)
+    # Only the units of their paths, fetched by `_id`: a learner's other units are not read.
+    wanted = {
+        (e.learner_id, unit)
+        for e in open_ones
+        if (outline := outlines.get(e.path_id)) is not None
+        for course in outline.courses
+        for unit in course.unit_ids
+    }
+    states = await store.unit_states_of(tenant=tenant, keys=wanted)
     for enrollment in open_ones:
         outline = outlines.get(enrollment.path_id)
         if outline is None:

@@ -1,7 +1,8 @@
 """MongoDB repository of xAPI statements and of the HTTP Basic credentials that write them.
 
-Statements are one document each, unique per (tenant_id, id), with the fields the spec's
-GET filters read pulled out and indexed. Credentials keep only a hash of their secret.
+Statements are one document each, with `_id` = tenant + statement id (unique, and what a
+batch's look-up and voiding go by) and the fields the spec's GET filters read pulled out and
+indexed. Credentials have their key as `_id` and keep only a hash of their secret.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pymongo.errors import BulkWriteError
+
+from services.progress.store_docs import doc_id
 
 _NO_ID = {"_id": 0}
 
@@ -52,19 +55,17 @@ class StatementStore:
         self._statements, self._credentials = db["statements"], db["xapi_credentials"]
 
     async def ensure_indexes(self) -> None:
-        await self._statements.create_index([("tenant_id", 1), ("id", 1)], unique=True)
         await self._statements.create_index([("tenant_id", 1), ("stored", -1), ("id", -1)])
         for field in ("agent", "verb", "activity", "registration"):
             await self._statements.create_index([("tenant_id", 1), (field, 1), ("stored", -1)])
-        await self._credentials.create_index("key", unique=True)
 
     async def by_ids(self, *, tenant: str, ids: list[str]) -> dict[str, StoredStatement]:
-        query = {"tenant_id": tenant, "id": {"$in": ids}}
+        query = {"_id": {"$in": [doc_id(tenant, i) for i in ids]}, "tenant_id": tenant}
         return {d["id"]: _stored(d) async for d in self._statements.find(query, _NO_ID)}
 
     async def insert(self, *, tenant: str, rows: list[dict[str, Any]]) -> set[str]:
         """Insert statement rows; returns the ids that were already there (raced writers)."""
-        docs = [row | {"tenant_id": tenant} for row in rows]
+        docs = [row | {"_id": doc_id(tenant, row["id"]), "tenant_id": tenant} for row in rows]
         try:
             await self._statements.insert_many(docs, ordered=False)
         except BulkWriteError as exc:
@@ -76,7 +77,8 @@ class StatementStore:
 
     async def void(self, *, tenant: str, ids: list[str]) -> None:
         await self._statements.update_many(
-            {"tenant_id": tenant, "id": {"$in": ids}}, {"$set": {"voided": True}}
+            {"_id": {"$in": [doc_id(tenant, i) for i in ids]}, "tenant_id": tenant},
+            {"$set": {"voided": True}},
         )
 
     async def find(
@@ -110,6 +112,7 @@ class StatementStore:
     ) -> None:
         await self._credentials.insert_one(
             {
+                "_id": credential.key,
                 "tenant_id": credential.tenant,
                 "key": credential.key,
                 "name": credential.name,
@@ -121,7 +124,7 @@ class StatementStore:
 
     async def credential(self, *, key: str) -> tuple[Credential, str] | None:
         """The credential with `key` and its secret's hash, or None."""
-        d = await self._credentials.find_one({"key": key}, _NO_ID)
+        d = await self._credentials.find_one({"_id": key}, _NO_ID)
         if d is None:
             return None
         found = Credential(d["tenant_id"], d["key"], d["name"], tuple(d["scopes"]))

@@ -1,6 +1,8 @@
 """The progress service's MongoDB repository (`learnpulse_progress`): the only module that
 knows the driver. Every document carries `tenant_id`, every query filters by it, and events are
-one document each (never an unbounded array), unique per (tenant_id, event_id).
+one document each (never an unbounded array). Documents written on the ingest path (events,
+units, enrollments) have their natural key as `_id` (`store_docs.doc_id`), so writes and the
+look-ups of a batch go by the one index MongoDB keeps for every collection, with `$in`.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from services.progress.domain import (
 from services.progress.statement_store import StatementStore
 from services.progress.store_docs import (
     aware,
+    doc_id,
     enrollment_from,
     event_doc,
     event_from,
@@ -72,15 +75,14 @@ class ProgressStore:
     async def ensure_indexes(self) -> None:
         await self._learners.create_index([("tenant_id", 1), ("id", 1)], unique=True)
         await self._learners.create_index([("tenant_id", 1), ("manager_id", 1)])
-        await self._enrollments.create_index([("tenant_id", 1), ("id", 1)], unique=True)
+        # Events, units and enrollments are unique by `_id` (tenant + natural key): no second
+        # unique index to keep on every write.
         await self._enrollments.create_index([("tenant_id", 1), ("learner_id", 1)])
         await self._outlines.create_index([("tenant_id", 1), ("path_id", 1)], unique=True)
-        await self._events.create_index([("tenant_id", 1), ("event_id", 1)], unique=True)
         await self._events.create_index([("tenant_id", 1), ("learner_id", 1), ("ts", -1)])
         await self._events.create_index([("tenant_id", 1), ("ts", 1)])
-        await self._units.create_index(
-            [("tenant_id", 1), ("learner_id", 1), ("unit_id", 1)], unique=True
-        )
+        await self._units.create_index([("tenant_id", 1), ("learner_id", 1), ("unit_id", 1)])
+        await self._units.create_index([("tenant_id", 1), ("course_id", 1)])
         await self.statements.ensure_indexes()
         await self.alerts.ensure_indexes()
 
@@ -103,7 +105,8 @@ class ProgressStore:
             "status": enrollment.status.value,
             "milestones": [vars(m) for m in enrollment.milestones],
         }
-        await self._replace(self._enrollments, {"tenant_id": tenant, "id": enrollment.id}, doc)
+        key = {"_id": doc_id(tenant, enrollment.id), "tenant_id": tenant, "id": enrollment.id}
+        await self._replace(self._enrollments, key, doc)
 
     async def put_outline(self, *, tenant: str, outline: PathOutline) -> None:
         courses = [
@@ -132,7 +135,7 @@ class ProgressStore:
 
     async def remove_event(self, *, tenant: str, event_id: str) -> LearningEvent | None:
         found = await self._events.find_one_and_delete(
-            {"tenant_id": tenant, "event_id": event_id}, projection=_NO_ID
+            {"_id": doc_id(tenant, event_id), "tenant_id": tenant}, projection=_NO_ID
         )
         return event_from(found) if found else None
 
@@ -147,7 +150,7 @@ class ProgressStore:
             high = {"last_at": d.last_at, "best_score": d.best_score, "course_id": d.course_id}
             high |= {"passed": d.passed, "completed": d.completed}
             update = {"$inc": inc, "$min": present(low), "$max": present(high)}
-            key = {"tenant_id": tenant, "learner_id": learner_id, "unit_id": unit_id}
+            key = _unit_key(tenant, learner_id, unit_id)
             ops.append(UpdateOne(key, {op: f for op, f in update.items() if f}, upsert=True))
         if ops:
             await self._units.bulk_write(ops, ordered=False)
@@ -157,7 +160,7 @@ class ProgressStore:
     ) -> None:
         """Replace a unit's state with `delta` folded from all its events (after a voiding);
         None (no events left) removes it."""
-        key = {"tenant_id": tenant, "learner_id": learner_id, "unit_id": unit_id}
+        key = _unit_key(tenant, learner_id, unit_id)
         if delta is None:
             await self._units.delete_one(key)
             return
@@ -179,6 +182,16 @@ class ProgressStore:
             grouped[d["learner_id"]].append(unit_from(d))
         return grouped
 
+    async def unit_states_of(
+        self, *, tenant: str, keys: Iterable[UnitKey]
+    ) -> dict[str, list[UnitState]]:
+        """The states of the given (learner, unit) pairs that exist, by learner (by `_id`)."""
+        ids = sorted({doc_id(tenant, learner, unit) for learner, unit in keys})
+        grouped: dict[str, list[UnitState]] = defaultdict(list)
+        async for d in self._units.find({"_id": {"$in": ids}, "tenant_id": tenant}, _NO_ID):
+            grouped[d["learner_id"]].append(unit_from(d))
+        return grouped
+
     async def set_enrollment_state(
         self, *, tenant: str, enrollment_id: str, state: EnrollmentState
     ) -> None:
@@ -191,7 +204,7 @@ class ProgressStore:
             }
             for m in state.milestones
         ]
-        key = {"tenant_id": tenant, "id": enrollment_id}
+        key = {"_id": doc_id(tenant, enrollment_id), "tenant_id": tenant}
         fields = {"milestones": milestones, "progress": state.progress}
         await self._enrollments.update_one(key, {"$set": fields})
         if state.completed_at is not None:
@@ -303,3 +316,13 @@ class ProgressStore:
     @staticmethod
     async def _replace(collection: Any, key: dict[str, Any], doc: dict[str, Any]) -> None:
         await collection.replace_one(key, doc | key, upsert=True)
+
+
+def _unit_key(tenant: str, learner_id: str, unit_id: str) -> dict[str, Any]:
+    """A unit state's filter: its `_id` plus the fields an upsert copies into a new document."""
+    return {
+        "_id": doc_id(tenant, learner_id, unit_id),
+        "tenant_id": tenant,
+        "learner_id": learner_id,
+        "unit_id": unit_id,
+    }

@@ -35,6 +35,13 @@ EVENT_FIELDS = (
 )
 
 
+def doc_id(*parts: str) -> str:
+    """A document's `_id` from its natural key (tenant first), e.g. `demo|lrn-2|u-3`: writes and
+    look-ups then go by `_id`, the one index every collection has and keeps unique. `%` and `|`
+    inside a part are escaped, so two different keys never give the same `_id`."""
+    return "|".join(p.replace("%", "%25").replace("|", "%7C") for p in parts)
+
+
 def midnight(day: date | None) -> datetime | None:
     # BSON has no date type: store a day as its midnight in UTC.
     return datetime.combine(day, time(), UTC) if day else None
@@ -90,7 +97,8 @@ def outline_from(d: dict[str, Any]) -> PathOutline:
 
 
 def event_doc(tenant: str, e: LearningEvent) -> dict[str, Any]:
-    return {"tenant_id": tenant, "event_id": e.event_id} | {f: getattr(e, f) for f in EVENT_FIELDS}
+    key = {"_id": doc_id(tenant, e.event_id), "tenant_id": tenant, "event_id": e.event_id}
+    return key | {f: getattr(e, f) for f in EVENT_FIELDS}
 
 
 def present(values: dict[str, Any]) -> dict[str, Any]:

@@ -100,9 +100,11 @@ async def test_seeding_twice_does_not_duplicate(empty: ProgressStore) -> None:
 async def test_events_have_a_unique_tenant_scoped_id_and_every_index_starts_with_tenant(
     empty: ProgressStore,
 ) -> None:
+    await empty.insert_new_events(tenant="t|1", events=[make_event(event_id="a")])
+    await empty.insert_new_events(tenant="t", events=[make_event(event_id="1|a")])
     db = empty.client["learnpulse_progress"]
-    events = await (await db["events"].list_indexes()).to_list()
-    assert any(ix["key"] == {"tenant_id": 1, "event_id": 1} and ix["unique"] for ix in events)
+    ids = {d["_id"] async for d in db["events"].find({})}
+    assert ids == {"t%7C1|a", "t|1%7Ca"}  # `_id` is the tenant-scoped id; `|` cannot collide
     for name in ("learners", "enrollments", "outlines", "events"):
         indexes = await (await db[name].list_indexes()).to_list()
         keys = [list(ix["key"]) for ix in indexes if ix["name"] != "_id_"]
