@@ -235,8 +235,10 @@ async def test_learners_are_forbidden_and_bad_windows_name_the_argument(setup: A
     backwards = await ask(client, HEATMAP, HR, by="ROLE", since=later, until=earlier)
     future = await ask(client, ROI, HR, since=(START + timedelta(days=90)).isoformat())
     negative = await ask(client, ROI, HR, assumptions={"minutesPerQuizResult": -1})
+    unknown = await ask(client, HEATMAP, HR, by="ROLE", path="p-nope")
 
     assert [codes(b) for b in forbidden] == [["FORBIDDEN"], ["FORBIDDEN"]]
+    assert codes(unknown) == ["NOT_FOUND"]
     for body, argument in (
         (backwards, "until"),
         (future, "since"),
