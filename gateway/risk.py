@@ -2,8 +2,9 @@
 
 `Learner.risk` scores a learner on demand from their current trajectory (fetched from the
 progress subgraph through `@requires`), batched across the whole query into one
-`ScoreTrajectories` call; `Query.riskModels` reads `GetModelInfo`. gRPC failures become
-GraphQL errors on the field, never a failed response.
+`ScoreTrajectories` call; `Query.riskModels` reads `GetModelInfo`. When the risk service fails,
+`Learner.risk` is the last assessment the progress sweeps stored (also `@requires`), marked
+`stale`; with none stored, the gRPC failure becomes a GraphQL error on the field.
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ TRAJECTORY = (
     "trajectory { profile { learnerId tenantId role department shift location managerId hireDate }"
     " events { ts verb courseId unitId durationS score success attempt response } }"
 )
+_ESTIMATE = (
+    "probability band factors { name label direction contribution } model { name version alias }"
+)
+STORED = f"latestRisk {{ asOf stale attrition {{ {_ESTIMATE} }} stall {{ {_ESTIMATE} }} }}"
 REQUIRED_ALIAS = "lp__req_trajectory"
 
 SDL = f'''
@@ -31,10 +36,17 @@ scalar DateTime
 enum RiskBand {{ LOW MEDIUM HIGH }}
 enum FactorDirection {{ RAISES LOWERS }}
 """Which registered model version produced a score."""
-type ModelRef {{ name: String! version: String! alias: String! }}
-type RiskFactor {{ name: String! label: String! direction: FactorDirection! contribution: Float! }}
-type RiskEstimate {{ probability: Float! band: RiskBand! factors: [RiskFactor!]! model: ModelRef! }}
-type RiskAssessment {{ asOf: DateTime! attrition: RiskEstimate! stall: RiskEstimate! }}
+type ModelRef @shareable {{ name: String! version: String! alias: String! }}
+type RiskFactor @shareable {{
+  name: String! label: String! direction: FactorDirection! contribution: Float!
+}}
+type RiskEstimate @shareable {{
+  probability: Float! band: RiskBand! factors: [RiskFactor!]! model: ModelRef!
+}}
+"""`stale`: the risk service could not score now; this is the last stored assessment."""
+type RiskAssessment @shareable {{
+  asOf: DateTime! attrition: RiskEstimate! stall: RiskEstimate! stale: Boolean!
+}}
 type ModelMetric {{ name: String! value: Float! }}
 type RiskModel {{
   model: ModelRef! trainedAt: DateTime metrics: [ModelMetric!]! features: [String!]!
@@ -42,8 +54,9 @@ type RiskModel {{
 }}
 type Learner @key(fields: "id") {{
   id: ID!
-  """Attrition (14 days) and stall (7 days) risk, scored now; managers and HR only."""
-  risk: RiskAssessment @requires(fields: "{TRAJECTORY}")
+  """Attrition (14 days) and stall (7 days) risk, scored now (or the last stored assessment,
+  stale, while the risk service is down); managers and HR only."""
+  risk: RiskAssessment @requires(fields: "{TRAJECTORY} {STORED}")
 }}
 type Query {{
   """The models the risk service serves."""
@@ -98,7 +111,7 @@ class RiskSource:
     ) -> list[dict[str, Any] | Exception]:
         principal: Principal = ctx.principal
         results: list[dict[str, Any] | Exception] = []
-        batch: list[tuple[int, risk_pb2.Trajectory]] = []
+        batch: list[tuple[int, risk_pb2.Trajectory, dict[str, Any] | None]] = []
         for i, rep in enumerate(reps):
             learner_id = rep.get("id")
             if not (
@@ -122,7 +135,7 @@ class RiskSource:
                 )
                 continue
             results.append({})
-            batch.append((i, to_proto(trajectory)))
+            batch.append((i, to_proto(trajectory), rep.get("latestRisk")))
         if not batch:
             return results
         now = datetime.now(UTC)
@@ -133,18 +146,26 @@ class RiskSource:
         return results
 
     async def _score(
-        self, batch: list[tuple[int, risk_pb2.Trajectory]], now: datetime, principal: Principal
+        self,
+        batch: list[tuple[int, risk_pb2.Trajectory, dict[str, Any] | None]],
+        now: datetime,
+        principal: Principal,
     ) -> list[tuple[int, dict[str, Any] | Exception]]:
-        """One `ScoreTrajectories` call; a gRPC failure becomes an error on each learner's field."""
+        """One `ScoreTrajectories` call; on a gRPC failure each learner gets their last stored
+        assessment marked stale, or the error on their field when none is stored."""
         request = risk_pb2.ScoreTrajectoriesRequest(
-            trajectories=[t for _, t in batch], as_of=_ts(now), explain=True, max_factors=5
+            trajectories=[t for _, t, _ in batch], as_of=_ts(now), explain=True, max_factors=5
         )
         try:
             response = await self.stub.ScoreTrajectories(
                 request, metadata=self._metadata(principal), timeout=self.timeout_s
             )
         except grpc.aio.AioRpcError as exc:
-            return [(i, _grpc_error(exc)) for i, _ in batch]
+            error = _grpc_error(exc)
+            return [
+                (i, {"risk": stored | {"stale": True}} if stored else error)
+                for i, _, stored in batch
+            ]
         return [
             (
                 i,
@@ -153,10 +174,11 @@ class RiskSource:
                         "asOf": now.isoformat(),
                         "attrition": _estimate(score.attrition),
                         "stall": _estimate(score.stall),
+                        "stale": False,
                     }
                 },
             )
-            for (i, _), score in zip(batch, response.scores, strict=True)
+            for (i, _, _), score in zip(batch, response.scores, strict=True)
         ]
 
 

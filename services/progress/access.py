@@ -1,8 +1,8 @@
 """Who may read whose progress, within the caller's tenant.
 
 A learner sees themself; a manager sees themself and their reports; an HR admin sees the
-whole tenant; other roles see no one. Trajectories (what the risk service scores) are for
-the learner's managers and HR admins only, not for the learner.
+whole tenant; other roles see no one. Trajectories (what the risk service scores) and stored
+risk scores are for the learner's managers and HR admins only, not for the learner.
 """
 
 from __future__ import annotations
@@ -39,3 +39,11 @@ def team_scope(principal: Principal) -> frozenset[str] | None:
     if principal.has("manager"):
         return principal.reports
     raise Forbidden("only managers and HR admins have a team")
+
+
+def check_can_view_risk(principal: Principal, learner_id: str) -> None:
+    """Risk scores are for the learner's own managers and HR admins: not the learner, not
+    other managers."""
+    manages = principal.has("manager") and learner_id in principal.reports
+    if not (manages or principal.has("hr_admin")):
+        raise Forbidden("risk scores are visible only to the learner's managers and HR")

@@ -21,6 +21,8 @@ from services.progress.clock import Clock, ManualClock, SystemClock
 from services.progress.context import Context
 from services.progress.http_routes import http_routes
 from services.progress.notifier import Notifier, background
+from services.progress.risk_client import RiskScorer
+from services.progress.risk_sweep import risk_refreshing
 from services.progress.schema import schema
 from services.progress.seed import seed_demo
 from services.progress.settings import ProgressSettings
@@ -55,13 +57,15 @@ def create_app(
     catalog: Catalog | None = None,
     clock: Clock | None = None,
     notifier: Notifier | None = None,
+    scorer: RiskScorer | None = None,
 ) -> ASGIApp:
     """The progress ASGI app; with `store` given, the caller owns it (tests, embedding).
 
     `catalog` answers which paths a new hire gets (the catalog subgraph over HTTP by default).
     `clock` is what stalls, reminders and sweeps take as now (the system clock by default;
     a manual one when LEARNPULSE_TEST_CLOCK is on). `notifier` delivers webhooks (tests pass
-    one with their own HTTP client); the lifespan runs its background loop.
+    one with their own HTTP client); the lifespan runs its background loop. `scorer` (the risk
+    service; `main` passes the gRPC one) turns on background risk sweeps (none without it).
     """
 
     @asynccontextmanager
@@ -76,9 +80,15 @@ def create_app(
             if settings.seed_demo and settings.in_memory:
                 count = await seed_demo(store=app.state.store)
                 log.info("seeded the demo organisation", extra={"new_events": count})
-            async with background(
-                app.state.notifier, store=lambda: app.state.store, clock=app.state.clock
+            async with (
+                background(
+                    app.state.notifier, store=lambda: app.state.store, clock=app.state.clock
+                ),
+                risk_refreshing(
+                    scorer, settings, store=app.state.store, clock=app.state.clock
+                ) as refresher,
             ):
+                app.state.risk_refresher = refresher
                 yield
         finally:
             await app.state.notifier.aclose()

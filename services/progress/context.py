@@ -8,10 +8,12 @@ from strawberry.dataloader import DataLoader
 
 from learnpulse.auth import Principal
 from services.progress.analytics import AnalyticsConfig
+from services.progress.assessments import LatestRisk
 from services.progress.catalog_client import Catalog
 from services.progress.clock import Clock, SystemClock
 from services.progress.domain import CourseFacts, Enrollment, Learner, PathOutline
 from services.progress.notifier import Notifier
+from services.progress.risk_queries import latest_loader
 from services.progress.store import ProgressStore
 
 
@@ -29,6 +31,7 @@ class Context:
     enrollments: DataLoader[str, list[Enrollment]] = field(init=False)
     outline: DataLoader[str, PathOutline | None] = field(init=False)
     facts: DataLoader[str, dict[str, CourseFacts]] = field(init=False)
+    latest_risk: DataLoader[str, LatestRisk | None] = field(init=False)
 
     def __post_init__(self) -> None:
         store, tenant = self.store, self.principal.tenant
@@ -53,6 +56,7 @@ class Context:
         self.enrollments = DataLoader(enrollments)
         self.outline = DataLoader(outlines)
         self.facts = DataLoader(facts)
+        self.latest_risk = DataLoader(latest_loader(store, tenant, self.clock))
 
     @property
     def tenant(self) -> str:

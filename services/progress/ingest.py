@@ -17,6 +17,8 @@ from services.progress.tracking import enrollment_state, unit_deltas
 async def record_events(*, store: ProgressStore, tenant: str, events: list[LearningEvent]) -> int:
     """Store and count the events not seen before; returns how many were new."""
     new = await store.insert_new_events(tenant=tenant, events=events)
+    if new:  # the risk sweep scores these learners again within a minute
+        await store.assessments.mark_pending(tenant=tenant, learner_ids={e.learner_id for e in new})
     deltas = unit_deltas(new)
     if deltas:
         await store.apply_unit_deltas(tenant=tenant, deltas=deltas)
@@ -39,6 +41,7 @@ async def retract_events(*, store: ProgressStore, tenant: str, event_ids: Iterab
         await store.rebuild_unit(tenant=tenant, learner_id=learner_id, unit_id=unit_id, delta=delta)
     if touched:
         learners = {learner for learner, _ in touched}
+        await store.assessments.mark_pending(tenant=tenant, learner_ids=learners)
         await refresh_enrollments(store=store, tenant=tenant, learner_ids=learners)
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from learnpulse.settings import StackSettings
 from services.progress.analytics_settings import AnalyticsSettings
 from services.progress.notify_settings import NotifySettings
+from services.progress.risk_settings import RiskSweepSettings
 
 
-class ProgressSettings(StackSettings, NotifySettings, AnalyticsSettings):
+class ProgressSettings(StackSettings, NotifySettings, AnalyticsSettings, RiskSweepSettings):
     """Where progress listens, whether an in-memory store starts with the demo org, and how
     its plain-HTTP endpoints (/hr, /export) verify bearer tokens: as the gateway does.
     Stall, reminder and delivery settings come from `NotifySettings`.

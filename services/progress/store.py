@@ -17,6 +17,7 @@ from pymongo.errors import BulkWriteError
 
 from learnpulse import mongo
 from services.progress.alert_store import AlertStore
+from services.progress.assessment_store import AssessmentStore
 from services.progress.domain import (
     DONE_VERBS,
     CourseFacts,
@@ -60,6 +61,7 @@ class ProgressStore:
         self._learners, self._enrollments = db["learners"], db["enrollments"]
         self._outlines, self._events, self._units = db["outlines"], db["events"], db["units"]
         self.statements = StatementStore(db)
+        self.assessments = AssessmentStore(db)  # risk history, pending marks, sweep state
         self.alerts = AlertStore(db)  # outbox, stall episodes, notification policies
 
     @classmethod
@@ -84,6 +86,7 @@ class ProgressStore:
         await self._units.create_index([("tenant_id", 1), ("learner_id", 1), ("unit_id", 1)])
         await self._units.create_index([("tenant_id", 1), ("course_id", 1)])
         await self.statements.ensure_indexes()
+        await self.assessments.ensure_indexes()
         await self.alerts.ensure_indexes()
 
     async def put_learner(

@@ -1,0 +1,379 @@
+"""Risk sweeps: score learners through the risk service and keep every assessment as history.
+
+One pass (`sweep_risk`) per tenant scores the learners whose new activity is waiting (marked on
+ingest), and once per UTC day every active learner not yet scored that day. Each assessment is
+stored; a band that moved up alerts the learner's manager through the outbox. When the risk
+service fails, nothing is lost: marks stay, the daily sweep stays due, and the tenant backs off
+(`backoff * 2**(failures-1)`, capped) before the next try.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+
+from services.progress import outbox
+from services.progress.assessments import (
+    Assessment,
+    BandMove,
+    SweepState,
+    Trigger,
+    band_moves,
+)
+from services.progress.clock import Clock
+from services.progress.domain import Learner, Trajectory
+from services.progress.notices import HR_RECIPIENT, NoticeKind
+from services.progress.risk_client import RiskScorer, ScorerUnavailable
+from services.progress.risk_options import RiskSweepOptions
+from services.progress.risk_queries import latest_loader
+from services.progress.risk_settings import RiskSweepSettings
+from services.progress.risk_view import RiskFactor, RiskLookup, RiskView
+from services.progress.store import ProgressStore
+
+log = logging.getLogger("learnpulse.progress.risk")
+
+
+@dataclass
+class TenantSweep:
+    tenant: str
+    scored: int = 0  # assessments stored
+    activity: int = 0  # of which for new activity
+    daily: bool = False  # whether this pass finished the day's sweep
+    skipped: int = 0  # learners that cannot be scored (left, no hire date, not on the roster)
+    band_ups: int = 0
+    alerts: int = 0  # new outbox notifications
+    deferred: bool = False  # backing off: the risk service was not called
+    failed: str | None = None  # the risk service's failure, when this pass hit one
+    retry_at: datetime | None = None
+    models: list[str] = field(default_factory=list)  # "name:version" that scored this pass
+
+
+@dataclass
+class RiskSweepReport:
+    as_of: datetime
+    tenants: list[TenantSweep] = field(default_factory=list)
+
+    @property
+    def scored(self) -> int:
+        return sum(t.scored for t in self.tenants)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "as_of": self.as_of.isoformat(),
+            "scored": self.scored,
+            "tenants": [
+                {
+                    "tenant": t.tenant,
+                    "scored": t.scored,
+                    "activity": t.activity,
+                    "daily": t.daily,
+                    "skipped": t.skipped,
+                    "band_ups": t.band_ups,
+                    "alerts": t.alerts,
+                    "deferred": t.deferred,
+                    "failed": t.failed,
+                    "retry_at": t.retry_at.isoformat() if t.retry_at else None,
+                    "models": t.models,
+                }
+                for t in self.tenants
+            ],
+        }
+
+
+async def sweep_risk(
+    *,
+    store: ProgressStore,
+    scorer: RiskScorer,
+    now: datetime,
+    tenant: str | None = None,
+    options: RiskSweepOptions | None = None,
+) -> RiskSweepReport:
+    """One pass for `tenant`, or for every tenant with a roster."""
+    options = options or RiskSweepOptions()
+    tenants = [tenant] if tenant is not None else await store.assessments.tenants()
+    report = RiskSweepReport(now)
+    for t in tenants:
+        report.tenants.append(await _sweep_tenant(store, scorer, now, t, options))
+    return report
+
+
+async def _sweep_tenant(
+    store: ProgressStore, scorer: RiskScorer, now: datetime, tenant: str, options: RiskSweepOptions
+) -> TenantSweep:
+    found = TenantSweep(tenant)
+    risk = store.assessments
+    state = await risk.sweep_state(tenant=tenant)
+    if state.retry_at is not None and now < state.retry_at:
+        found.deferred, found.retry_at = True, state.retry_at
+        return found
+    today = now.date().isoformat()
+    daily_due = state.daily_for != today
+    marks = await risk.pending(tenant=tenant, limit=options.pending_limit)
+    learners = await _learners(store, tenant, marks, daily=daily_due)
+    unscorable = {
+        i: n for i, n in marks.items() if i not in learners or not _active(learners[i], now)
+    }
+    await risk.clear_pending(tenant=tenant, marks=unscorable)  # they can never be scored
+    found.skipped = len(unscorable) + sum(
+        1 for i, w in learners.items() if i not in marks and not _active(w, now)
+    )
+    targets = [w for w in learners.values() if _active(w, now)]
+    day_start = datetime.combine(now.date(), time(), now.tzinfo)
+    try:
+        for start in range(0, len(targets), options.batch_size):
+            chunk = targets[start : start + options.batch_size]
+            await _score_chunk(store, scorer, now, tenant, chunk, marks, day_start, options, found)
+    except ScorerUnavailable as exc:
+        failures = state.failures + 1
+        delay = min(options.backoff * 2 ** (failures - 1), options.backoff_cap)
+        found.failed, found.retry_at = str(exc), now + delay
+        log.warning(
+            "risk sweep failed; retrying later",
+            extra={"tenant": tenant, "error": str(exc), "retry_at": found.retry_at.isoformat()},
+        )
+        await risk.put_sweep_state(
+            tenant=tenant,
+            state=SweepState(failures, found.retry_at, state.daily_for, str(exc)),
+        )
+        return found
+    found.daily = daily_due
+    await risk.put_sweep_state(
+        tenant=tenant, state=SweepState(daily_for=today if daily_due else state.daily_for)
+    )
+    return found
+
+
+async def _learners(
+    store: ProgressStore, tenant: str, marks: dict[str, int], *, daily: bool
+) -> dict[str, Learner]:
+    """The learners this pass looks at: those with marks, and on a daily pass the roster."""
+    if not daily:
+        found = await store.learners_by_ids(tenant=tenant, ids=sorted(marks))
+        return {i: found[i] for i in sorted(found)}
+    return {w.id: w async for w in store.tenant_learners(tenant=tenant)}  # ordered by id
+
+
+def _active(who: Learner, now: datetime) -> bool:
+    """On the roster, hired (the risk service measures tenure from the hire date), not left."""
+    today = now.date()
+    hired = who.hire_date is not None and who.hire_date <= today
+    return hired and (who.left_at is None or who.left_at > today)
+
+
+async def _score_chunk(
+    store: ProgressStore,
+    scorer: RiskScorer,
+    now: datetime,
+    tenant: str,
+    chunk: list[Learner],
+    marks: dict[str, int],
+    day_start: datetime,
+    options: RiskSweepOptions,
+    found: TenantSweep,
+) -> None:
+    risk = store.assessments
+    ids = [w.id for w in chunk]
+    previous = await risk.latest(tenant=tenant, learner_ids=ids, before=now)
+    # A learner without new activity already scored today needs no daily score.
+    due = [
+        w
+        for w in chunk
+        if w.id in marks or previous.get(w.id) is None or previous[w.id].as_of < day_start
+    ]
+    if not due:
+        return
+    since = now - timedelta(days=options.window_days)
+    events = await risk.events_of(
+        tenant=tenant, learner_ids=[w.id for w in due], since=since, until=now
+    )
+    trajectories = [Trajectory(tenant, w, tuple(events.get(w.id, ()))) for w in due]
+    scores = await scorer.score(tenant=tenant, trajectories=trajectories, as_of=now)
+    assessments = [
+        Assessment.of(
+            s, as_of=now, trigger=Trigger.ACTIVITY if s.learner_id in marks else Trigger.DAILY
+        )
+        for s in scores
+    ]
+    stored = await risk.insert_new(tenant=tenant, assessments=assessments)
+    await risk.clear_pending(tenant=tenant, marks={w.id: marks[w.id] for w in due if w.id in marks})
+    found.scored += len(stored)
+    found.activity += sum(1 for a in stored if a.trigger is Trigger.ACTIVITY)
+    for a in stored:
+        for ref in (a.attrition.model, a.stall.model):
+            name = f"{ref.name}:{ref.version}"
+            if name not in found.models:
+                found.models.append(name)
+    by_id = {w.id: w for w in due}
+    for a in stored:
+        moves = band_moves(previous.get(a.learner_id), a)
+        if moves:
+            found.band_ups += 1
+            found.alerts += await _alert(store, tenant, by_id[a.learner_id], a, moves, now)
+
+
+async def _alert(
+    store: ProgressStore,
+    tenant: str,
+    who: Learner,
+    assessment: Assessment,
+    moves: list[BandMove],
+    now: datetime,
+) -> int:
+    """One outbox notification to the learner's manager (HR when they have none)."""
+    recipient, role = (who.manager_id, "manager") if who.manager_id else (HR_RECIPIENT, "hr_admin")
+    what = "; ".join(
+        f"{m.target} risk {m.before.value} -> {m.after.value} ({m.probability:.0%})" for m in moves
+    )
+    reasons = _reasons(assessment, moves)
+    body = f"{who.name} moved up a risk band: {what}."
+    if reasons:
+        body += " Reasons: " + "; ".join(f["label"] for f in reasons) + "."
+    created = await outbox.enqueue(
+        store=store,
+        tenant=tenant,
+        recipient_id=recipient,
+        recipient_role=role,
+        kind=NoticeKind.RISK_BAND_UP.value,
+        dedupe_key=f"risk.band_up:{who.id}:{assessment.id}",
+        subject=f"{who.name}: {moves[-1].target} risk now {moves[-1].after.value}",
+        body=body,
+        data={
+            "learner_id": who.id,
+            "assessment_id": assessment.id,
+            "as_of": assessment.as_of.isoformat(),
+            "moves": [
+                {
+                    "target": m.target,
+                    "from": m.before.value,
+                    "to": m.after.value,
+                    "probability": m.probability,
+                }
+                for m in moves
+            ],
+            "factors": reasons,
+            "models": {
+                m.target: {
+                    "name": getattr(assessment, m.target).model.name,
+                    "version": getattr(assessment, m.target).model.version,
+                }
+                for m in moves
+            },
+        },
+        now=now,
+        learner_id=who.id,
+    )
+    return int(created)
+
+
+def _reasons(assessment: Assessment, moves: list[BandMove]) -> list[dict[str, object]]:
+    """The factors that raise the moved estimates, largest first (the alert's "why")."""
+    seen: dict[str, dict[str, object]] = {}
+    for m in moves:
+        for f in getattr(assessment, m.target).factors:
+            if f.direction.value == "raises" and f.name not in seen:
+                seen[f.name] = {
+                    "target": m.target,
+                    "name": f.name,
+                    "label": f.label,
+                    "contribution": f.contribution,
+                }
+    return sorted(seen.values(), key=lambda f: -float(f["contribution"]))[:5]  # type: ignore[arg-type]
+
+
+def risk_lookup(store: ProgressStore, clock: Clock) -> RiskLookup:
+    """What stall alerts show of a learner's risk (`run_sweep(risk=...)`), from the store."""
+
+    async def lookup(tenant: str, learner_id: str) -> RiskView | None:
+        (latest,) = await latest_loader(store, tenant, clock)([learner_id])
+        if latest is None:
+            return None
+        a = latest.assessment
+        factors = sorted(
+            (*a.attrition.factors, *a.stall.factors), key=lambda f: -abs(f.contribution)
+        )
+        seen: dict[str, RiskFactor] = {}
+        for f in factors:
+            seen.setdefault(f.label, RiskFactor(f.label, f.direction.value))
+        return RiskView(
+            attrition_band=a.attrition.band.value,
+            stall_band=a.stall.band.value,
+            factors=tuple(seen.values())[:5],
+            model_version=f"{a.attrition.model.version}/{a.stall.model.version}",
+            stale=latest.stale,
+        )
+
+    return lookup
+
+
+class RiskRefresher:
+    """Runs `sweep_risk` every `interval_s` (real seconds) as of the clock's now: new activity
+    is scored within about one interval, the daily sweep runs on the first pass of a day."""
+
+    def __init__(
+        self,
+        *,
+        store: ProgressStore,
+        scorer: RiskScorer,
+        clock: Clock,
+        interval_s: float,
+        options: RiskSweepOptions | None = None,
+    ) -> None:
+        self.store, self.scorer, self.clock = store, scorer, clock
+        self.interval_s, self.options = interval_s, options
+        self.passes = 0
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="risk-refresher")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await sweep_risk(
+                    store=self.store, scorer=self.scorer, now=self.clock.now(), options=self.options
+                )
+            except Exception:  # a store hiccup must not end the loop; the next pass retries
+                log.exception("risk sweep pass failed")
+            self.passes += 1
+            await asyncio.sleep(self.interval_s)
+
+
+@contextlib.asynccontextmanager
+async def risk_refreshing(
+    scorer: RiskScorer | None,
+    settings: RiskSweepSettings,
+    *,
+    store: ProgressStore,
+    clock: Clock,
+) -> AsyncIterator[RiskRefresher | None]:
+    """The app's background risk sweeps, while the block runs: none without a scorer or with
+    `risk_sweep_interval_s` 0. The scorer's channel is closed at the end."""
+    if scorer is None or settings.risk_sweep_interval_s <= 0:
+        yield None
+        return
+    refresher = RiskRefresher(
+        store=store,
+        scorer=scorer,
+        clock=clock,
+        interval_s=settings.risk_sweep_interval_s,
+        options=settings.risk_sweep_options(),
+    )
+    refresher.start()
+    try:
+        yield refresher
+    finally:
+        await refresher.stop()
+        close = getattr(scorer, "close", None)
+        if close is not None:
+            await close()
