@@ -86,7 +86,12 @@ CASES: list[Case] = [
     ("skip-inside-jump", "manager", 'query Q($skip: Boolean!) { learner(id: "lrn-1") { enrollments { path { id title @skip(if: $skip) } } } }', {"skip": True}),
     ("include-fragment", "manager", COURSE_FIELDS + ' query Q($f: Boolean!) { course(id: "c-safety") { id ...CourseFields @include(if: $f) } }', {"f": False}),
     ("named-operation", "manager", 'query A { me { id } } query B { course(id: "c-safety") { title } }', {}),
+    # heatmap and ROI: rows jump to catalog units, paths to catalog paths
+    ("heatmap-units", "hr", '{ heatmap(groupBy: ROLE, pathId: "p-onboarding") { groupBy minGroupSize groups { key suppressed } rows { unitId expectedMinutes unit { id title kind } cells { group suppressed learners } } retakeBuckets { label suppressed } } }', {}),
+    ("roi-paths", "manager", "{ roi { minGroupSize assumptions { minutesPerSignIn } overall { learners completion { completed } } paths { pathId path { id title } figures { learners } } } }", {}),
     # errors
+    ("forbidden-heatmap", "learner", "{ heatmap { groups { key } } }", {}),
+    ("bad-input-window", "hr", '{ roi(since: "2026-01-02T00:00:00Z", until: "2026-01-01T00:00:00Z") { overall { learners } } }', {}),
     ("not-found-course", "manager", '{ course(id: "c-missing") { id title } }', {}),
     ("not-found-learner", "manager", '{ learner(id: "nobody") { id name } }', {}),
     ("forbidden-learner", "learner", '{ learner(id: "lrn-2") { id name } }', {}),
