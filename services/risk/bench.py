@@ -1,6 +1,8 @@
 """`learnpulse bench risk`: the same champions and synthetic trajectories through (a) features +
-predict in process, (b) ScoreTrajectories batches, (c) single-learner calls with explanations,
-(d) `mlflow models serve` fed precomputed features; learners/s, latency and ratios."""
+predict in process (and (a') the service's scoring function in process), (b) ScoreTrajectories
+batches (columnar events; also one message per event, and (b') precomputed features),
+(c) single-learner calls with explanations at each concurrency, (d) `mlflow models serve`
+fed precomputed features; learners/s, latency and ratios."""
 
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from learnpulse.risk.v1 import risk_pb2, risk_pb2_grpc
 from ml import calibration
 from ml.features import build_features
 from services.risk import bench_procs as procs
+from services.risk import columns, scoring
 from services.risk.cache import ModelCache
 from services.risk.models import ModelSet
 from services.risk.registry import MlflowBackend, ModelRegistry
@@ -41,7 +44,11 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
     p.add_argument("--batch", type=int, default=500, help="learners per batch for (a), (b), (d)")
     p.add_argument("--batch-concurrency", type=int, default=2, help="batches in flight, (b), (d)")
     p.add_argument("--singles", type=int, default=2000, help="single-learner calls for (c)")
-    p.add_argument("--concurrency", type=int, default=4, help="single calls in flight for (c)")
+    p.add_argument(
+        "--concurrency",
+        default="1,4",
+        help="single calls in flight for (c), comma-separated: (c) runs once per value",
+    )
     p.add_argument("--days", type=int, default=35, help="days of synthetic history")
     p.add_argument("--seed", type=int, default=3)
     p.add_argument("--tracking-uri", help="an MLflow server to use instead of starting one")
@@ -83,6 +90,23 @@ def inprocess(
     return rate, pd.concat(out).loc[learners["learner_id"]]  # learner order, as the requests
 
 
+def service_inprocess(
+    models: ModelSet, batches: Sequence[risk_pb2.ScoreTrajectoriesRequest], as_of: pd.Timestamp
+) -> float:
+    """(a'): learners/s of the service's own scoring function on (b)'s columnar batches, in
+    process: (b) without gRPC, request checks or serialisation."""
+    moment = as_of.to_pydatetime()
+    started = time.perf_counter()
+    for request in batches:
+        scoring.score_trajectories(
+            models=models,
+            trajectories=request.trajectories,
+            as_of=moment,
+            event_columns=request.event_columns,
+        )
+    return sum(len(b.trajectories) for b in batches) / (time.perf_counter() - started)
+
+
 async def in_flight(jobs: Sequence[Callable[[], Awaitable[None]]], concurrency: int) -> float:
     """Seconds to run `jobs` with at most `concurrency` at a time."""
     queue = list(reversed(jobs))
@@ -94,6 +118,22 @@ async def in_flight(jobs: Sequence[Callable[[], Awaitable[None]]], concurrency: 
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     return time.perf_counter() - started
+
+
+def columnar_batches(
+    trajectories: list[risk_pb2.Trajectory], as_of: pd.Timestamp, batch: int
+) -> list[risk_pb2.ScoreTrajectoriesRequest]:
+    """(b): the learners' events as `event_columns`, the form a partner sends at volume."""
+    out = []
+    for i in range(0, len(trajectories), batch):
+        part = trajectories[i : i + batch]
+        request = risk_pb2.ScoreTrajectoriesRequest(
+            trajectories=[risk_pb2.Trajectory(profile=t.profile) for t in part],
+            event_columns=columns.encode([list(t.events) for t in part]),
+        )
+        request.as_of.FromDatetime(as_of.to_pydatetime())
+        out.append(request)
+    return out
 
 
 def feature_batches(
@@ -112,18 +152,19 @@ def feature_batches(
 
 
 async def grpc_runs(
-    target: str,
+    server: procs.Served,
     trajectories: list[risk_pb2.Trajectory],
+    columnar: list[risk_pb2.ScoreTrajectoriesRequest],
     features: pd.DataFrame,
     as_of: pd.Timestamp,
     args: argparse.Namespace,
-) -> dict[str, float]:
-    """(b) batches of `args.batch`, (b') the same as features, then (c) single learners
-    with explanations."""
+) -> dict[str, Any]:
+    """(b) columnar batches of `args.batch`, the same as one message per event, (b') the
+    same as features, then (c) single learners with explanations at each concurrency."""
     key = ((("x-api-key", procs.BENCH_KEY)),)
     stamp = risk_pb2.ScoreTrajectoriesRequest().as_of
     stamp.FromDatetime(as_of.to_pydatetime())
-    batches = [
+    rows = [
         risk_pb2.ScoreTrajectoriesRequest(
             trajectories=trajectories[i : i + args.batch], as_of=stamp
         )
@@ -140,7 +181,8 @@ async def grpc_runs(
         ("grpc.max_send_message_length", 64 << 20),
         ("grpc.max_receive_message_length", 64 << 20),
     ]
-    async with grpc.aio.insecure_channel(target, options=options) as channel:
+    out: dict[str, Any] = {}
+    async with grpc.aio.insecure_channel(server.target, options=options) as channel:
         stub = risk_pb2_grpc.RiskServiceStub(channel)
 
         def batch_job(request: risk_pb2.ScoreTrajectoriesRequest) -> Callable[[], Awaitable[None]]:
@@ -159,27 +201,47 @@ async def grpc_runs(
 
             return job
 
-        await in_flight([batch_job(batches[0])], 1)  # warm-up
-        say(f"(b) {len(batches)} batches of {args.batch} over loopback gRPC ...")
-        seconds = await in_flight([batch_job(b) for b in batches], args.batch_concurrency)
-        batch_rate = len(trajectories) / seconds
+        async def rate(name: str, batches: list[risk_pb2.ScoreTrajectoriesRequest]) -> float:
+            await in_flight([batch_job(batches[0])], 1)  # warm-up
+            say(f"{name}: {len(batches)} batches of {args.batch} over loopback gRPC ...")
+            seconds = await in_flight([batch_job(b) for b in batches], args.batch_concurrency)
+            return len(trajectories) / seconds
+
+        out["grpc_batch_learners_per_s"] = await rate("(b) event_columns", columnar)
+        out["grpc_batch_rows_learners_per_s"] = await rate("(b) one message per event", rows)
         featured = feature_batches(trajectories, features, args.batch)
-        await in_flight([batch_job(featured[0])], 1)  # warm-up
-        say(f"(b') {len(featured)} batches of precomputed features over loopback gRPC ...")
-        seconds = await in_flight([batch_job(b) for b in featured], args.batch_concurrency)
-        features_rate = len(trajectories) / seconds
-        await in_flight([single_job(s) for s in singles[:50]], args.concurrency)  # warm-up
-        latencies.clear()
-        say(f"(c) {len(singles)} single-learner calls, {args.concurrency} in flight ...")
-        seconds = await in_flight([single_job(s) for s in singles], args.concurrency)
-    p50, p99 = np.percentile(np.array(latencies) * 1000, [50, 99])
-    return {
-        "grpc_batch_learners_per_s": batch_rate,
-        "grpc_features_learners_per_s": features_rate,
-        "grpc_single_learners_per_s": len(singles) / seconds,
-        "grpc_single_p50_ms": float(p50),
-        "grpc_single_p99_ms": float(p99),
-    }
+        out["grpc_features_learners_per_s"] = await rate("(b') precomputed features", featured)
+        singles_by_concurrency = {}
+        for concurrency in concurrencies(args):
+            await in_flight([single_job(s) for s in singles[:50]], concurrency)  # warm-up
+            latencies.clear()
+            say(f"(c) {len(singles)} single-learner calls, {concurrency} in flight ...")
+            server_cpu, client_cpu = server.cpu_seconds(), time.process_time()
+            seconds = await in_flight([single_job(s) for s in singles], concurrency)
+            server_cpu = server.cpu_seconds() - server_cpu
+            client_cpu = time.process_time() - client_cpu
+            p50, p99 = np.percentile(np.array(latencies) * 1000, [50, 99])
+            singles_by_concurrency[str(concurrency)] = {
+                "learners_per_s": len(singles) / seconds,
+                "p50_ms": float(p50),
+                "p99_ms": float(p99),
+                # what each call costs the two cores, whatever else runs on them
+                "server_cpu_ms_per_call": server_cpu / len(singles) * 1000,
+                "client_cpu_ms_per_call": client_cpu / len(singles) * 1000,
+            }
+    # the top-level (c) figures are those at the highest concurrency measured
+    top = singles_by_concurrency[str(max(concurrencies(args)))]
+    out["grpc_single_learners_per_s"] = top["learners_per_s"]
+    out["grpc_single_p50_ms"], out["grpc_single_p99_ms"] = top["p50_ms"], top["p99_ms"]
+    out["grpc_single_by_concurrency"] = singles_by_concurrency
+    return out
+
+
+def concurrencies(args: argparse.Namespace) -> list[int]:
+    values = sorted({int(v) for v in str(args.concurrency).split(",") if v.strip()})
+    if not values or values[0] < 1:
+        raise SystemExit("--concurrency: give positive integers, e.g. 1,4")
+    return values
 
 
 async def mlflow_serve_run(
@@ -214,6 +276,7 @@ async def mlflow_serve_run(
 
 def main(argv: list[str]) -> int:
     args = parse(argv)
+    concurrencies(args)  # a bad --concurrency fails before any server starts
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     # MLflow prints run links on stdout; with --json, stdout carries the one JSON object only.
     with contextlib.redirect_stdout(sys.stderr):
@@ -241,7 +304,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         say("starting mlflow models serve and learnpulse risk serve ...")
         model_uri = f"models:/{attrition.name}/{attrition.version}"
         serve_url = stack.enter_context(procs.models_serve(uri, model_uri, root))
-        target = stack.enter_context(procs.risk_server(uri, root))
+        server = stack.enter_context(procs.risk_server(uri, root))
         say(f"synthesising {args.learners} learners over {args.days} days ...")
         world = generate(n_learners=args.learners, days=args.days, seed=args.seed)
         as_of = world.events["ts"].max().floor("D")
@@ -250,7 +313,10 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         trajectories = procs.trajectories(learners, events)
         say("(a) in-process features + predict ...")
         a, features = inprocess(models, learners, events, as_of=as_of, batch=args.batch)
-        grpc_figures = asyncio.run(grpc_runs(target, trajectories, features, as_of, args))
+        columnar = columnar_batches(trajectories, as_of, args.batch)
+        say("(a') the service's scoring in process ...")
+        a_service = service_inprocess(models, columnar, as_of)
+        grpc_figures = asyncio.run(grpc_runs(server, trajectories, columnar, features, as_of, args))
         d, served = asyncio.run(
             mlflow_serve_run(serve_url, features, list(attrition.features), args)
         )
@@ -262,21 +328,29 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         "batch": args.batch,
         "batch_concurrency": args.batch_concurrency,
         "singles": args.singles,
-        "single_concurrency": args.concurrency,
+        "single_concurrency": concurrencies(args),
         "models": versions,
         "inprocess_learners_per_s": a,
+        "inprocess_service_learners_per_s": a_service,
         **grpc_figures,
         "mlflow_serve_learners_per_s": d,
         "mlflow_serve_max_abs_diff": float(np.max(np.abs(served - raw))),
         "ratio_grpc_batch_over_mlflow_serve": b / d,
         "ratio_grpc_batch_over_inprocess": b / a,
+        "ratio_grpc_batch_over_inprocess_service": b / a_service,
+        "ratio_grpc_batch_rows_over_inprocess": grpc_figures["grpc_batch_rows_learners_per_s"] / a,
         "ratio_grpc_features_over_mlflow_serve": grpc_figures["grpc_features_learners_per_s"] / d,
         "targets_met": {
             "grpc_batch_ge_5x_mlflow_serve": b >= 5 * d,
             "grpc_features_ge_5x_mlflow_serve": grpc_figures["grpc_features_learners_per_s"]
             >= 5 * d,
             "grpc_batch_ge_half_inprocess": b >= 0.5 * a,
+            "grpc_batch_ge_half_inprocess_service": b >= 0.5 * a_service,
             "single_p99_le_10ms": grpc_figures["grpc_single_p99_ms"] <= 10.0,
+            "single_p99_le_10ms_by_concurrency": {
+                c: figures["p99_ms"] <= 10.0
+                for c, figures in grpc_figures["grpc_single_by_concurrency"].items()
+            },
         },
         "cpus": os.cpu_count(),
         "load_1m": round(os.getloadavg()[0], 2),

@@ -14,6 +14,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -33,8 +34,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def child(name: str, command: list[str], root: Path, env: dict[str, str]) -> Iterator[Path]:
-    """Run `command` in its own process group; yield its log path; kill the group on exit."""
+def child(
+    name: str, command: list[str], root: Path, env: dict[str, str]
+) -> Iterator[tuple[Path, subprocess.Popen[bytes]]]:
+    """Run `command` in its own process group; yield its log path and process; kill the
+    group on exit."""
     log = root / f"{name}.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -42,7 +46,7 @@ def child(name: str, command: list[str], root: Path, env: dict[str, str]) -> Ite
             start_new_session=True,
         )  # fmt: skip
     try:
-        yield log
+        yield log, process
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
@@ -87,7 +91,7 @@ def mlflow_server(root: Path) -> Iterator[str]:
         "--backend-store-uri", f"sqlite:///{root / 'mlflow.db'}",
         "--serve-artifacts", "--artifacts-destination", str(root / "artifacts"),
     ]  # fmt: skip
-    with child("mlflow-server", command, root, _clean_env()) as log:
+    with child("mlflow-server", command, root, _clean_env()) as (log, _):
         uri = f"http://127.0.0.1:{port}"
         wait_until(lambda: http_ok(f"{uri}/health"), "mlflow server", log)
         yield uri
@@ -104,15 +108,26 @@ def models_serve(tracking_uri: str, model_uri: str, root: Path) -> Iterator[str]
     ]  # fmt: skip
     env = _clean_env() | {"MLFLOW_TRACKING_URI": tracking_uri}
     env["PATH"] = f"{MLFLOW_BIN.parent}{os.pathsep}{env.get('PATH', '')}"  # it execs `uvicorn`
-    with child("mlflow-models-serve", command, root, env) as log:
+    with child("mlflow-models-serve", command, root, env) as (log, _):
         base = f"http://127.0.0.1:{port}"
         wait_until(lambda: http_ok(f"{base}/ping"), "mlflow models serve", log)
         yield f"{base}/invocations"
 
 
+@dataclass(frozen=True)
+class Served:
+    target: str  # host:port
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU the server process has used so far (all its threads)."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
-def risk_server(tracking_uri: str, root: Path) -> Iterator[str]:
-    """`learnpulse risk serve` with a bench key; yields its target once models are loaded."""
+def risk_server(tracking_uri: str, root: Path) -> Iterator[Served]:
+    """`learnpulse risk serve` with a bench key; yields it once models are loaded."""
     port = free_port()
     env = os.environ | {
         "LEARNPULSE_STATE_DIR": str(root / "risk-state"),
@@ -123,10 +138,10 @@ def risk_server(tracking_uri: str, root: Path) -> Iterator[str]:
         "LEARNPULSE_LOG_LEVEL": "WARNING",  # one access-log line per call would cost time
     }
     command = [sys.executable, "-m", "learnpulse.cli", "risk", "serve", "--port", str(port)]
-    with child("risk-serve", command, root, env) as log:
+    with child("risk-serve", command, root, env) as (log, process):
         target = f"127.0.0.1:{port}"
         wait_until(lambda: _serving(target), "risk service", log)
-        yield target
+        yield Served(target, process.pid)
 
 
 def _serving(target: str) -> bool:

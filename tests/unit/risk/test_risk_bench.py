@@ -1,5 +1,6 @@
-"""`learnpulse bench risk` compares like with like: its proto trajectories and its
-precomputed-feature requests score exactly as in-process features of the same learners."""
+"""`learnpulse bench risk` compares like with like: its proto trajectories, its columnar
+batches and its precomputed-feature requests score exactly as in-process features of the
+same learners."""
 
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ def test_the_three_inputs_score_the_same(models: ModelSet) -> None:
     trajectories = bench_procs.trajectories(learners, events)
     rate, features = bench.inprocess(models, learners, events, as_of=as_of, batch=8)
     requests = bench.feature_batches(trajectories, features, batch=8)
+    columnar = bench.columnar_batches(trajectories, as_of, batch=8)
+    assert bench.service_inprocess(models, columnar, as_of) > 0
 
     assert rate > 0 and len(trajectories) == len(features) == 30
     assert [t.profile.learner_id for t in trajectories] == list(learners["learner_id"])
@@ -43,6 +46,17 @@ def test_the_three_inputs_score_the_same(models: ModelSet) -> None:
             feature_names=request.feature_names,
         )
     ]
+    from_columns = [
+        score
+        for request in columnar
+        for score in scoring.score_trajectories(
+            models=models,
+            trajectories=request.trajectories,
+            as_of=request.as_of.ToDatetime(),
+            event_columns=request.event_columns,
+        )
+    ]
+    assert from_columns == from_events
     meta = models.attrition.meta
     offline = models.attrition.booster.predict(features[list(meta.features)].to_numpy(np.float64))
     np.testing.assert_allclose([s.attrition.probability for s in from_events], offline, atol=1e-12)
