@@ -26,6 +26,7 @@ from services.progress.risk_sweep import risk_refreshing
 from services.progress.schema import schema
 from services.progress.seed import seed_demo
 from services.progress.settings import ProgressSettings
+from services.progress.snapshot import path_facts
 from services.progress.store import ProgressStore
 from services.progress.xapi_routes import xapi_routes
 
@@ -109,7 +110,7 @@ def create_app(
         url=settings.catalog_url, key=settings.internal_key()
     )
     app.state.clock = clock or (ManualClock() if settings.test_clock else SystemClock())
-    app.state.notifier = notifier or Notifier(settings)
+    app.state.notifier = notifier or Notifier(settings, catalog=path_facts(app.state.catalog))
     app.state.analytics = AnalyticsConfig.from_settings(settings)
     app.state.verifier = settings.token_verifier()
     return PrincipalGuard(app, key=settings.internal_key())

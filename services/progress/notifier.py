@@ -16,6 +16,7 @@ from services.progress.clock import Clock
 from services.progress.notify_settings import NotifySettings
 from services.progress.outbox import DeliveryReport
 from services.progress.risk_view import RiskLookup
+from services.progress.snapshot import PathFacts
 from services.progress.store import ProgressStore
 from services.progress.sweep import SweepReport, deliver, run_sweep
 
@@ -29,8 +30,10 @@ class Notifier:
         *,
         client: httpx.AsyncClient | None = None,
         risk: RiskLookup | None = None,
+        catalog: PathFacts | None = None,
     ) -> None:
         self.settings = settings
+        self.catalog = catalog
         self.defaults = settings.policy_defaults()
         self.options = settings.delivery_options()
         self.risk = risk
@@ -66,6 +69,7 @@ class Notifier:
             tenants=tenants,
             risk=self.risk,
             delivery=self.options,
+            catalog=self.catalog,
         )
 
     async def deliver(self, *, store: ProgressStore, clock: Clock) -> DeliveryReport:

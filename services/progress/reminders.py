@@ -74,17 +74,24 @@ async def send_reminder(
 
 
 def next_units(
-    snapshot: Snapshot, policy: Policy, learner: Learner, enrollment: Enrollment
+    snapshot: Snapshot,
+    policy: Policy,
+    learner: Learner,
+    enrollment: Enrollment,
+    milestone: str | None = None,
 ) -> list[dict[str, Any]]:
-    """The enrollment's next unfinished units, in path order, that fit the learner's minutes
-    (always at least one)."""
+    """The next unfinished units of the enrollment (of one milestone's courses, when given),
+    in path order, that fit the learner's minutes (always at least one)."""
     outline = snapshot.outlines.get(enrollment.path_id)
     if outline is None:
         return []
+    courses = dict(outline.milestones).get(milestone or "", None)
     done = {u.unit_id for u in snapshot.states.get(learner.id, []) if u.completed}
     picked: list[dict[str, Any]] = []
     budget = float(policy.learning_minutes)
     for course in outline.courses:
+        if courses is not None and course.course_id not in courses:
+            continue
         for unit in course.unit_ids:
             if unit in done:
                 continue
@@ -103,26 +110,36 @@ def next_units(
 async def remind_unfinished(
     *, store: ProgressStore, snapshot: Snapshot, policy: Policy, now: datetime
 ) -> ReminderReport:
-    """Due-soon and overdue reminders for every active learner's unfinished enrollments."""
+    """For every active learner's open enrollments: an overdue reminder while a milestone is
+    past its due date unfinished, else a due-soon one within `remind_before_due_days` of the
+    next due date; at most one per enrollment per local day, at the start of their shift."""
     report = ReminderReport()
     ahead = timedelta(days=policy.remind_before_due_days)
     for learner in snapshot.active(now):
         for enrollment in snapshot.enrollments.get(learner.id, []):
-            due = enrollment.due_at
-            if due is None or now < due - ahead:
+            dues = snapshot.milestone_dues(enrollment) or [("", enrollment.due_at, False)]
+            open_ = sorted(
+                ((due, title) for title, due, done in dues if due is not None and not done),
+                key=lambda pair: pair[0],
+            )
+            missed = [(due, title) for due, title in open_ if due <= now]
+            soon = [(due, title) for due, title in open_ if now < due <= now + ahead]
+            if not (missed or soon):
                 continue
-            units = next_units(snapshot, policy, learner, enrollment)
+            kind = NoticeKind.OVERDUE if missed else NoticeKind.DUE_SOON
+            due, title = (missed or soon)[0]
+            units = next_units(snapshot, policy, learner, enrollment, title or None)
+            units = units or next_units(snapshot, policy, learner, enrollment)
             if not units:
                 continue  # everything done: completion is recorded on the next event
-            kind = NoticeKind.DUE_SOON if now < due else NoticeKind.OVERDUE
-            missed = [m.title for m in enrollment.milestones if not m.completed]
             day = local_day(policy, reminder_time(policy, learner.shift, now))
             minutes = sum(u["minutes"] for u in units)
+            what = f"{title!r}" if title else "your path"
             when = f"{due.astimezone(policy.zone()):%a %d %b}"
             if kind is NoticeKind.DUE_SOON:
-                subject = f"Due {when}: {len(units)} unit(s) to go next"
+                subject = f"{what} is due {when}: {len(units)} unit(s) to go next"
             else:
-                subject = f"Overdue since {when}: pick up where you left off"
+                subject = f"{what} was due {when}: pick up where you left off"
             body = (
                 f"Next up: {', '.join(u['unitId'] for u in units)} "
                 f"(about {minutes:.0f} of your {policy.learning_minutes} minutes)."
@@ -130,9 +147,10 @@ async def remind_unfinished(
             data = {
                 "enrollmentId": enrollment.id,
                 "pathId": enrollment.path_id,
+                "milestone": title or None,
                 "dueAt": due.isoformat(),
                 "nextUnits": units,
-                "missedMilestones": missed if kind is NoticeKind.OVERDUE else [],
+                "missedMilestones": [t for _, t in missed if t],
             }
             outcome, _ = await send_reminder(
                 store=store,

@@ -17,7 +17,7 @@ from services.progress.outbox import DeliveryOptions, DeliveryReport, deliver_du
 from services.progress.policy import Policy
 from services.progress.reminders import ReminderReport, remind_unfinished
 from services.progress.risk_view import RiskLookup
-from services.progress.snapshot import load_snapshot
+from services.progress.snapshot import PathFacts, load_snapshot
 from services.progress.stalls import StallReport, detect_stalls
 from services.progress.store import ProgressStore
 
@@ -50,15 +50,17 @@ async def run_sweep(
     tenants: list[str] | None = None,
     risk: RiskLookup | None = None,
     delivery: DeliveryOptions | None = None,
+    catalog: PathFacts | None = None,
 ) -> SweepReport:
     """Stalls and reminders for `tenants` (all with a roster when None) as of `now`, then
-    delivery through their webhooks when `client` is given."""
+    delivery through their webhooks when `client` is given. `catalog` gives milestone due
+    dates and unit lengths (without it: path due dates and finishers' median dwell)."""
     chosen = tenants if tenants is not None else await store.alerts.tenants()
     report = SweepReport(as_of=now, tenants=list(chosen))
     policies: dict[str, Policy] = {}
     for tenant in chosen:
         policy = policies[tenant] = await load_policy(store=store, tenant=tenant, defaults=defaults)
-        snapshot = await load_snapshot(store=store, tenant=tenant)
+        snapshot = await load_snapshot(store=store, tenant=tenant, catalog=catalog)
         stalls = await detect_stalls(
             store=store, snapshot=snapshot, policy=policy, now=now, risk=risk
         )

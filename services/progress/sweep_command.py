@@ -14,6 +14,7 @@ import sys
 from datetime import datetime
 from typing import Any
 
+from services.progress.catalog_client import HttpCatalog
 from services.progress.clock import ManualClock, SystemClock, aware
 from services.progress.notifier import Notifier
 from services.progress.seed import seed_demo
@@ -35,7 +36,8 @@ async def sweep(
     args: argparse.Namespace, settings: ProgressSettings, now: datetime
 ) -> dict[str, Any]:
     store = ProgressStore.connect(settings.mongo_url, concern=settings.mongo_write_concern)
-    notifier = Notifier(settings)
+    catalog = HttpCatalog(url=settings.catalog_url, key=settings.internal_key())
+    notifier = Notifier(settings, catalog=catalog)  # without the catalog: path due dates
     try:
         await store.ensure_indexes()
         seeded = 0
