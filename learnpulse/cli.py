@@ -109,13 +109,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "sweep",
-        help="stalls, reminders and webhook delivery as of a time (progress store)",
+        help="stalls, reminders, risk sweeps and webhook delivery as of a time (progress store)",
         description="One sweep against LEARNPULSE_MONGO_URL; prints a JSON report. With "
         "memory:// it sweeps the demo organisation seeded relative to --as-of.",
     )
     p.add_argument("--as-of", help="ISO 8601, e.g. 2026-12-10T09:00 (naive = UTC); default now")
     p.add_argument("--tenant", action="append", help="repeatable; default: every tenant")
     p.add_argument("--no-deliver", action="store_true", help="queue, but post no webhooks")
+    p.add_argument("--no-risk", action="store_true", help="no risk sweep (no risk service call)")
     p.set_defaults(func=_delegate("services.progress.sweep_command"))
 
     bench = sub.add_parser(

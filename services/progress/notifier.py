@@ -15,6 +15,7 @@ import httpx
 from services.progress.clock import Clock
 from services.progress.notify_settings import NotifySettings
 from services.progress.outbox import DeliveryReport
+from services.progress.risk_client import RiskScorer
 from services.progress.risk_view import RiskLookup
 from services.progress.snapshot import PathFacts
 from services.progress.store import ProgressStore
@@ -60,6 +61,7 @@ class Notifier:
         clock: Clock,
         tenants: list[str] | None = None,
         deliver: bool = True,
+        scorer: RiskScorer | None = None,
     ) -> SweepReport:
         return await run_sweep(
             store=store,
@@ -68,6 +70,7 @@ class Notifier:
             client=self.client if deliver else None,
             tenants=tenants,
             risk=self.risk,
+            scorer=scorer,
             delivery=self.options,
             catalog=self.catalog,
         )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
@@ -90,11 +90,13 @@ async def sweep_risk(
     scorer: RiskScorer,
     now: datetime,
     tenant: str | None = None,
+    tenants: Sequence[str] | None = None,
     options: RiskSweepOptions | None = None,
 ) -> RiskSweepReport:
-    """One pass for `tenant`, or for every tenant with a roster."""
+    """One pass for `tenant` (or the `tenants`), else for every tenant with a roster."""
     options = options or RiskSweepOptions()
-    tenants = [tenant] if tenant is not None else await store.assessments.tenants()
+    if tenants is None:
+        tenants = [tenant] if tenant is not None else await store.assessments.tenants()
     report = RiskSweepReport(now)
     for t in tenants:
         report.tenants.append(await _sweep_tenant(store, scorer, now, t, options))

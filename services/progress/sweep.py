@@ -13,9 +13,12 @@ from typing import Any
 
 import httpx
 
+from services.progress.clock import ManualClock
 from services.progress.outbox import DeliveryOptions, DeliveryReport, deliver_due, load_policy
 from services.progress.policy import Policy
 from services.progress.reminders import ReminderReport, remind_unfinished
+from services.progress.risk_client import RiskScorer
+from services.progress.risk_sweep import risk_lookup, sweep_risk
 from services.progress.risk_view import RiskLookup
 from services.progress.snapshot import PathFacts, load_snapshot
 from services.progress.stalls import StallReport, detect_stalls
@@ -49,6 +52,7 @@ async def run_sweep(
     client: httpx.AsyncClient | None = None,
     tenants: list[str] | None = None,
     risk: RiskLookup | None = None,
+    scorer: RiskScorer | None = None,
     delivery: DeliveryOptions | None = None,
     catalog: PathFacts | None = None,
 ) -> SweepReport:
@@ -57,6 +61,10 @@ async def run_sweep(
     dates and unit lengths (without it: path due dates and finishers' median dwell)."""
     chosen = tenants if tenants is not None else await store.alerts.tenants()
     report = SweepReport(as_of=now, tenants=list(chosen))
+    if scorer is not None:  # risk first, so the stall alerts below show fresh bands
+        swept = await sweep_risk(store=store, scorer=scorer, now=now, tenants=chosen)
+        report.extra["risk"] = swept.to_json()
+    risk = risk or risk_lookup(store, ManualClock(now))  # the stored assessments
     policies: dict[str, Policy] = {}
     for tenant in chosen:
         policy = policies[tenant] = await load_policy(store=store, tenant=tenant, defaults=defaults)

@@ -17,6 +17,7 @@ from typing import Any
 from services.progress.catalog_client import HttpCatalog
 from services.progress.clock import ManualClock, SystemClock, aware
 from services.progress.notifier import Notifier
+from services.progress.risk_client import GrpcRiskScorer
 from services.progress.seed import seed_demo
 from services.progress.settings import ProgressSettings
 from services.progress.store import ProgressStore
@@ -38,6 +39,13 @@ async def sweep(
     store = ProgressStore.connect(settings.mongo_url, concern=settings.mongo_write_concern)
     catalog = HttpCatalog(url=settings.catalog_url, key=settings.internal_key())
     notifier = Notifier(settings, catalog=catalog)  # without the catalog: path due dates
+    scorer = None
+    if not getattr(args, "no_risk", False):
+        scorer = GrpcRiskScorer(
+            settings.risk_target,
+            key=settings.internal_key(),
+            timeout_s=settings.risk_sweep_timeout_s,
+        )
     try:
         await store.ensure_indexes()
         seeded = 0
@@ -48,10 +56,13 @@ async def sweep(
             clock=ManualClock(now),
             tenants=args.tenant,
             deliver=not args.no_deliver,
+            scorer=scorer,
         )
         return report.to_json() | ({"seeded_demo_events": seeded} if settings.in_memory else {})
     finally:
         await notifier.aclose()
+        if scorer is not None:
+            await scorer.close()
         await store.close()
 
 

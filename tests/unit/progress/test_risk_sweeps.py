@@ -4,6 +4,7 @@ once, and back-off with stale reads while the service is down."""
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -17,6 +18,7 @@ from progress_helpers import make_event
 from risk_fakes import INTERNAL_SECRET, FakeBackend, RunningServer, free_port, running_server
 
 from learnpulse.auth import principal_for
+from services.progress import sweep_command
 from services.progress.assessments import LatestRisk, RiskBand, Trigger
 from services.progress.clock import ManualClock
 from services.progress.ingest import record_events
@@ -24,6 +26,7 @@ from services.progress.risk_client import GrpcRiskScorer
 from services.progress.risk_queries import latest_loader, latest_risk, risk_history
 from services.progress.risk_sweep import sweep_risk
 from services.progress.seed import seed_demo
+from services.progress.settings import ProgressSettings
 from services.progress.store import ProgressStore
 
 NOW = datetime(2026, 12, 10, 9, 0, tzinfo=UTC)
@@ -220,3 +223,23 @@ async def test_a_learner_sees_no_risk_of_their_own_and_a_manager_none_of_others(
         assert getattr(caught.value, "code", None) == "FORBIDDEN"
         with pytest.raises(Exception, match="only to the learner's managers and HR"):
             await risk_history(store=store, principal=who, learner_id="lrn-1", first=5, after=None)
+
+
+async def test_learnpulse_sweep_as_of_runs_the_risk_sweep_too(
+    risk: RunningServer, tmp_path: Path
+) -> None:
+    settings = ProgressSettings(
+        mongo_url="memory://",
+        state_dir=tmp_path,
+        internal_secret=INTERNAL_SECRET,
+        risk_port=risk.settings.risk_port,
+    )
+    args = argparse.Namespace(tenant=["demo"], no_deliver=True, no_risk=False)
+
+    report = await sweep_command.sweep(args, settings, NOW)
+
+    (demo,) = report["risk"]["tenants"]
+    assert demo["tenant"] == "demo" and demo["daily"] is True and demo["failed"] is None
+    assert demo["scored"] == len(DEMO_ACTIVE)
+    assert sorted(demo["models"]) == ["learnpulse-attrition:1", "learnpulse-stall:1"]
+    assert report["stalls"]["opened"] >= 2  # the stall sweep still ran after it
