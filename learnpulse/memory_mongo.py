@@ -1,12 +1,13 @@
-"""The `memory://` store: pymongo-async-mock (mongomock behind PyMongo's async API) plus the
-one index every MongoDB collection has, `_id`, so look-ups by `_id` stop scanning everything.
+"""The `memory://` store: pymongo-async-mock (mongomock behind PyMongo's async API) with
+look-ups instead of full scans, so a write path that touches documents by key stays O(batch).
 
 mongomock answers every filter, `{"_id": x}` included, by testing each document of the
-collection, so a write path that touches documents by `_id` still costs O(collection) per
-operation. Here a filter whose top level pins `_id` to a string or ObjectId, or to an `$in`
-list of them, starts from those documents instead; the whole filter is still applied to them,
-so the matches are exactly those of the scan. Like MongoDB's `_id` index, `$in` matches come
-in `_id` order (mongomock's scan gives insertion order; neither order is promised unsorted).
+collection, and checks unique indexes the same way on every insert and update. Here a filter
+that pins `_id` (a string or ObjectId, or an `$in` list of them) starts from those documents,
+and one that pins the leading fields of an index the collection declares starts from a hash
+index over them (`learnpulse.memory_index`). Either way the whole filter is still applied, and
+candidates come in the collection's insertion order, so every answer and its order are the
+scan's; only the cost changes.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from bson import ObjectId
+from mongomock import helpers
 from mongomock.collection import BulkOperationBuilder
 from mongomock.filtering import filter_applies
 from pymongo_async_mock import (
@@ -24,11 +26,13 @@ from pymongo_async_mock import (
     AsyncMongoMockDatabase,
 )
 
+from learnpulse.memory_index import Indexes, indexed
+
 _PATCHED = "_learnpulse_id_lookups"
 
 
 def id_candidates(query: Any) -> list[Any] | None:
-    """The `_id`s a filter can match, in `_id` order, or None when it does not pin `_id`."""
+    """The `_id`s a filter can match, or None when it does not pin `_id`."""
     if not isinstance(query, dict) or "_id" not in query:
         return None
     wanted = query["_id"]
@@ -38,39 +42,82 @@ def id_candidates(query: Any) -> list[Any] | None:
         values = wanted["$in"]
         kinds = {type(v) for v in values}
         if kinds <= {str} or kinds <= {ObjectId}:
-            return sorted(set(values))
+            return list(set(values))
     return None
 
 
-def _with_id_lookups(collection: Any) -> Any:
-    """Install the `_id` fast path on one mongomock collection (idempotent)."""
+def _candidates(lp: Indexes, store: Any, query: Any) -> list[Any] | None:
+    if not isinstance(query, dict):
+        return None
+    ids = id_candidates(query)
+    if ids is not None:
+        return lp.in_order(ids)
+    return lp.candidates(store, query)
+
+
+def _with_lookups(collection: Any) -> Any:
+    """Install look-ups on one mongomock collection (idempotent)."""
     if getattr(collection, _PATCHED, False):
         return collection
     scan: Callable[[Any], Iterable[dict[str, Any]]] = collection._iter_documents
+    update: Callable[..., Any] = collection._update
 
     def iter_documents(query: Any) -> Iterable[dict[str, Any]]:
-        ids = id_candidates(query)
-        if ids is None:
-            return scan(query)
         store = collection._store
-        found = [store[i] for i in ids if i in store]
-        if not found:
+        lp = indexed(store)
+        if lp.recording:  # inside an update: what it changed so far must be found as it is now
+            _reindex(lp, store, set().union(*lp.recording))
+        keys = _candidates(lp, store, query)
+        if keys is None:
+            found: Iterable[dict[str, Any]] = scan(query)
+            return _recording(lp, found) if lp.recording else found
+        if lp.recording:
+            lp.recording[-1].update(keys)
+        docs = [store._documents[k] for k in keys]
+        if not docs:
             filter_applies(query, {})  # an invalid filter still fails, as the scan would
-        return _matching(query, found)
+        return _matching(query, docs)
+
+    def update_then_reindex(*args: Any, **kwargs: Any) -> Any:
+        # mongomock updates matched documents in place, out of the store's sight: re-index
+        # every document the update's own look-ups handed it.
+        store = collection._store
+        lp = indexed(store)
+        touched: set[Any] = set()
+        lp.recording.append(touched)
+        try:
+            return update(*args, **kwargs)
+        finally:
+            lp.recording.pop()
+            _reindex(lp, store, touched)
 
     collection._iter_documents = iter_documents
+    collection._update = update_then_reindex
     setattr(collection, _PATCHED, True)
     return collection
+
+
+def _reindex(lp: Indexes, store: Any, keys: Iterable[Any]) -> None:
+    for key in keys:
+        lp.stored(key, store._documents.get(key))
 
 
 def _matching(query: Any, docs: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     return (d for d in docs if filter_applies(query, d))
 
 
+def _recording(lp: Indexes, docs: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    touched = lp.recording[-1]
+    for doc in docs:
+        key = doc["_id"]
+        touched.add(helpers.hashdict(key) if isinstance(key, dict) else key)
+        yield doc
+
+
 class _Database(AsyncMongoMockDatabase):  # type: ignore[misc]
     def get_collection(self, *args: Any, **kwargs: Any) -> Any:
         return AsyncMongoMockCollection(
-            self, _with_id_lookups(self.delegate.get_collection(*args, **kwargs))
+            self, _with_lookups(self.delegate.get_collection(*args, **kwargs))
         )
 
 
@@ -99,7 +146,7 @@ def _bulk_sort_patched_once() -> None:
 
 
 def memory_client(*, id_lookups: bool = True) -> Any:
-    """A fresh in-process fake; `id_lookups=False` gives plain pymongo-async-mock (for tests
-    that prove the fast path changes no answer)."""
+    """A fresh in-process fake; `id_lookups=False` gives plain pymongo-async-mock, scans and
+    all (for tests that prove the look-ups change no answer)."""
     _bulk_sort_patched_once()
     return _Client() if id_lookups else AsyncMongoMockClient()

@@ -1,4 +1,5 @@
-"""The memory:// fake's `_id` look-ups give exactly the answers of mongomock's full scan."""
+"""The memory:// fake's look-ups (by `_id` and by declared indexes) give exactly the answers,
+in the same order, of mongomock's full scan."""
 
 from __future__ import annotations
 
@@ -43,15 +44,11 @@ async def both() -> tuple[Any, Any]:
     return fast, plain
 
 
-def by_id(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return sorted(docs, key=lambda d: str(d["_id"]))
-
-
 @pytest.mark.parametrize("query", FILTERS, ids=[str(f) for f in FILTERS])
 async def test_every_read_matches_the_full_scan(query: dict[str, Any]) -> None:
     fast, plain = await both()
 
-    assert by_id(await fast.find(query).to_list()) == by_id(await plain.find(query).to_list())
+    assert await fast.find(query).to_list() == await plain.find(query).to_list()
     assert await fast.count_documents(query) == await plain.count_documents(query)
     first, matches = await fast.find_one(query), await plain.find(query).to_list()
     assert first in matches if matches else first is None
@@ -76,7 +73,7 @@ async def test_writes_by_id_leave_both_collections_identical() -> None:
         await coll.find_one_and_delete({"_id": "t|8", "tenant_id": "t"})
         await coll.delete_many({"_id": {"$in": ["t|10", "t|11"]}})
 
-    assert by_id(await fast.find({}).to_list()) == by_id(await plain.find({}).to_list())
+    assert await fast.find({}).to_list() == await plain.find({}).to_list()
 
 
 async def test_duplicate_ids_are_refused_as_by_the_scan() -> None:
@@ -124,7 +121,7 @@ async def test_a_look_up_by_id_reads_no_other_document(monkeypatch: pytest.Monke
 
 def test_only_filters_that_pin_the_id_take_the_fast_path() -> None:
     assert id_candidates({"_id": "b", "x": 1}) == ["b"]
-    assert id_candidates({"_id": {"$in": ["b", "a", "b"]}}) == ["a", "b"]
+    assert sorted(id_candidates({"_id": {"$in": ["b", "a", "b"]}}) or []) == ["a", "b"]
     assert id_candidates({"_id": {"$in": ["a"], "$ne": "b"}}) is None
     assert id_candidates({"_id": 1}) is None  # numbers compare across types in MongoDB
     assert id_candidates({"_id": {"k": "v"}}) is None
