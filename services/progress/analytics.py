@@ -51,18 +51,27 @@ class AnalyticsConfig:
             pass_rating=settings.analytics_pass_rating,
             struggle_retakes=settings.analytics_struggle_retakes,
         )
-        inputs = RoiInputs(
+        inputs = _settled(
+            "LEARNPULSE_ROI_MINUTES_PER_*",
             minutes_per_sign_in=settings.roi_minutes_per_sign_in,
             minutes_per_quiz_result=settings.roi_minutes_per_quiz_result,
             minutes_per_milestone_check=settings.roi_minutes_per_milestone_check,
-        ).checked()
+        )
         per_tenant = {}
         for tenant, overrides in settings.roi_tenant_inputs.items():
+            where = f"LEARNPULSE_ROI_TENANT_INPUTS[{tenant!r}]"
             unknown = set(overrides) - set(vars(inputs))
             if unknown:
-                raise ValueError(f"LEARNPULSE_ROI_TENANT_INPUTS[{tenant!r}]: unknown {unknown}")
-            per_tenant[tenant] = RoiInputs(**(vars(inputs) | overrides)).checked()
+                raise ValueError(f"{where}: unknown {sorted(unknown)}")
+            per_tenant[tenant] = _settled(where, **(vars(inputs) | overrides))
         return cls(policy, inputs, per_tenant)
+
+
+def _settled(where: str, **minutes: float) -> RoiInputs:
+    try:
+        return RoiInputs(**minutes).checked()
+    except InvalidArgument as exc:
+        raise ValueError(f"{where}: {exc}") from None
 
 
 @runtime_checkable
