@@ -145,8 +145,27 @@ def _bulk_sort_patched_once() -> None:
     BulkOperationBuilder.add_update = add_update_compat  # type: ignore[method-assign]
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None), bytes, ObjectId})
+_patch_datetimes = helpers.patch_datetime_awareness_in_document
+
+
+def _patch_datetimes_quickly(value: Any) -> Any:
+    """mongomock's datetime normalisation (BSON keeps naive UTC milliseconds), which it runs
+    on every document and filter, without its chain of isinstance tests for the plain values
+    that make up most of a document; everything else goes to mongomock's own function."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is dict:
+        return {k: _patch_datetimes_quickly(v) for k, v in value.items()}
+    if kind is list:
+        return [_patch_datetimes_quickly(v) for v in value]
+    return _patch_datetimes(value)
+
+
 def memory_client(*, id_lookups: bool = True) -> Any:
     """A fresh in-process fake; `id_lookups=False` gives plain pymongo-async-mock, scans and
     all (for tests that prove the look-ups change no answer)."""
     _bulk_sort_patched_once()
+    helpers.patch_datetime_awareness_in_document = _patch_datetimes_quickly
     return _Client() if id_lookups else AsyncMongoMockClient()

@@ -136,3 +136,30 @@ async def test_bulk_updates_keep_working_however_many_collections_are_opened() -
     await coll.bulk_write([UpdateOne({"_id": "a"}, {"$inc": {"n": 1}}, upsert=True)])
 
     assert await coll.find_one({"_id": "a"}) == {"_id": "a", "n": 1}
+
+
+def test_datetimes_are_normalised_exactly_as_mongomock_does() -> None:
+    from collections import OrderedDict
+    from datetime import timedelta, timezone
+
+    from bson import Timestamp
+    from mongomock import helpers
+
+    from learnpulse.memory_mongo import _patch_datetimes, _patch_datetimes_quickly
+
+    class Name(str):
+        pass
+
+    at = datetime(2026, 12, 4, 9, 30, 1, 123456, tzinfo=timezone(timedelta(hours=2)))
+    values: list[Any] = [
+        {"a": at, "b": [at.replace(tzinfo=None), {"c": (at, 1)}], "d": None, "e": b"x"},
+        OrderedDict(x=at, y=[True, 1.5, OIDS[0]]),
+        [Name("n"), {"t": Timestamp(5, 1)}, {"nested": {"deeper": [at]}}],
+        at,
+        "plain",
+    ]
+    for value in values:
+        assert _patch_datetimes_quickly(value) == _patch_datetimes(value)
+        assert type(_patch_datetimes_quickly(value)) is type(_patch_datetimes(value))
+    memory_client()
+    assert helpers.patch_datetime_awareness_in_document is _patch_datetimes_quickly
