@@ -98,7 +98,7 @@ class AlertStore:
     ) -> None:
         """Record a failed attempt: due again at `retry_at`, or dead when None."""
         status = DeliveryStatus.PENDING if retry_at is not None else DeliveryStatus.DEAD
-        fields_ = {"status": status.value, "last_error": error[:500]}
+        fields_: dict[str, Any] = {"status": status.value, "last_error": error[:500]}
         if retry_at is not None:
             fields_["next_attempt_at"] = retry_at
         await self._notices.update_one(

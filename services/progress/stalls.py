@@ -149,8 +149,10 @@ async def detect_stalls(
             )
             report.closed += 1
     for stall in current.values():
-        episode = await store.alerts.episode(tenant=tenant, episode_id=stall.episode_id)
-        if episode is None:
+        found = await store.alerts.episode(tenant=tenant, episode_id=stall.episode_id)
+        if found is not None:
+            episode = found
+        else:
             episode = StallEpisode(
                 id=stall.episode_id,
                 learner_id=stall.learner_id,

@@ -15,7 +15,7 @@ from webhook_receiver import Receiver, Served, free_port
 from services.progress import outbox
 from services.progress.clock import ManualClock
 from services.progress.domain import Learner
-from services.progress.notices import DeliveryStatus
+from services.progress.notices import DeliveryStatus, NotificationPage
 from services.progress.outbox import DeliveryOptions
 from services.progress.policy import Policy
 from services.progress.store import ProgressStore
@@ -110,3 +110,34 @@ async def test_ten_minutes_down_then_back_delivers_every_notification_once(
         unacknowledged=False, first=50, after=None,
     )  # fmt: skip
     assert [(n.status, n.attempts) for n in quiet.items] == [(DeliveryStatus.PENDING, 0)]
+
+
+async def test_a_refused_notification_is_kept_dead_until_redelivered(store: ProgressStore) -> None:
+    clock = ManualClock(T0)
+    receiver = Receiver(secret=SECRET, now=clock.now, refuse=True)
+    await store.put_learner(tenant="up", learner=Learner("x", "X", "", "", "day", ""))
+    hook = "http://partner.test/hook"
+    await store.alerts.set_policy_overrides(
+        tenant="up", overrides={"webhook_url": hook, "webhook_secret": SECRET}
+    )
+    await _enqueue(store, "up", 1, clock.now())
+    transport = httpx.ASGITransport(app=receiver.app())
+    async with httpx.AsyncClient(transport=transport) as client:
+        refused = await deliver(store=store, now=clock.now(), defaults=Policy(), client=client)
+        assert (refused.dead, refused.retrying, refused.delivered) == (1, 0, 0)
+        clock.advance(timedelta(hours=1))
+        idle = await deliver(store=store, now=clock.now(), defaults=Policy(), client=client)
+        assert (idle.dead, idle.delivered) == (0, 0)  # dead stays dead, nothing is re-posted
+        (notice,) = (await _page(store, "up")).items
+        assert notice.status is DeliveryStatus.DEAD and "422" in (notice.last_error or "")
+        receiver.refuse = False
+        assert await store.alerts.requeue_dead(tenant="up", now=clock.now()) == 1
+        again = await deliver(store=store, now=clock.now(), defaults=Policy(), client=client)
+    assert again.delivered == 1 and list(receiver.shown) == [notice.id]
+
+
+async def _page(store: ProgressStore, tenant: str) -> NotificationPage:
+    return await store.alerts.page_of_notifications(
+        tenant=tenant, recipients=None, learners=None, kinds=None,
+        unacknowledged=False, first=50, after=None,
+    )  # fmt: skip

@@ -30,6 +30,7 @@ class Receiver:
     requests: list[str] = field(default_factory=list)  # every key received, repeats included
     rejected: int = 0
     lose_answer_once: set[str] = field(default_factory=set)  # keys whose first 2xx is "lost"
+    refuse: bool = False  # answer 422: the receiver rejects the notification for good
 
     async def hook(self, request: Request) -> JSONResponse:
         body = await request.body()
@@ -43,6 +44,8 @@ class Receiver:
         if not ok:
             self.rejected += 1
             return JSONResponse({"error": "bad signature"}, status_code=401)
+        if self.refuse:
+            return JSONResponse({"error": "unknown recipient"}, status_code=422)
         key = request.headers[webhooks.IDEMPOTENCY_HEADER]
         self.requests.append(key)
         self.shown.setdefault(key, json.loads(body))  # a repeat is acknowledged, not shown
