@@ -23,6 +23,7 @@ from services.progress.assessments import (
     Factor,
     FactorDirection,
     ModelRef,
+    PendingMark,
     RiskBand,
     SweepState,
     Trigger,
@@ -105,22 +106,37 @@ class AssessmentStore:
         if ops:
             await self._pending.bulk_write(ops, ordered=False)
 
-    async def pending(self, *, tenant: str, limit: int) -> dict[str, int]:
-        """Up to `limit` learners waiting to be scored, with their mark counters."""
+    async def pending(self, *, tenant: str, limit: int) -> dict[str, PendingMark]:
+        """Up to `limit` learners waiting to be scored, with their marks."""
         cursor = self._pending.find({"tenant_id": tenant}, _NO_ID).sort("learner_id", 1)
-        return {d["learner_id"]: int(d["marks"]) async for d in cursor.limit(limit)}
+        return {
+            d["learner_id"]: PendingMark(int(d["marks"]), aware(d.get("seen_at")))
+            async for d in cursor.limit(limit)
+        }
+
+    async def see_pending(self, *, tenant: str, learner_ids: Iterable[str], now: datetime) -> None:
+        """Start the debounce of marks no sweep had seen."""
+        query = {"tenant_id": tenant, "learner_id": {"$in": list(learner_ids)}, "seen_at": None}
+        await self._pending.update_many(query, {"$set": {"seen_at": now}})
 
     async def pending_among(self, *, tenant: str, learner_ids: Iterable[str]) -> set[str]:
         query = {"tenant_id": tenant, "learner_id": {"$in": list(learner_ids)}}
         return {d["learner_id"] async for d in self._pending.find(query, _NO_ID)}
 
-    async def clear_pending(self, *, tenant: str, marks: dict[str, int]) -> None:
-        """Drop the marks that are still exactly as read (newer activity keeps its mark)."""
+    async def clear_pending(
+        self, *, tenant: str, marks: dict[str, int], now: datetime | None = None
+    ) -> None:
+        """Drop the marks that are still exactly as read; one that newer activity changed stays,
+        and with `now` its debounce starts again from then."""
         ops = [
             DeleteOne({"tenant_id": tenant, "learner_id": i, "marks": n}) for i, n in marks.items()
         ]
-        if ops:
-            await self._pending.bulk_write(ops, ordered=False)
+        if not ops:
+            return
+        await self._pending.bulk_write(ops, ordered=False)
+        if now is not None:
+            query = {"tenant_id": tenant, "learner_id": {"$in": list(marks)}}
+            await self._pending.update_many(query, {"$set": {"seen_at": now}})
 
     # -- sweep state ---------------------------------------------------------------------------
 

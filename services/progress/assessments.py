@@ -155,6 +155,15 @@ def is_stale(latest: Assessment, *, pending: bool, now: datetime) -> bool:
 
 
 @dataclass(frozen=True)
+class PendingMark:
+    """A learner with activity not scored yet: `marks` counts the ingests since the last score;
+    `seen_at` is when a sweep first saw it (debouncing counts from there)."""
+
+    marks: int
+    seen_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class SweepState:
     """Per tenant: failed scoring attempts in a row, when to try again, the last daily sweep."""
 

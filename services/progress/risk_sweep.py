@@ -114,7 +114,18 @@ async def _sweep_tenant(
         return found
     today = now.date().isoformat()
     daily_due = state.daily_for != today
-    marks = await risk.pending(tenant=tenant, limit=options.pending_limit)
+    seen = await risk.pending(tenant=tenant, limit=options.pending_limit)
+    unseen = [i for i, m in seen.items() if m.seen_at is None]
+    if options.debounce and unseen:
+        await risk.see_pending(tenant=tenant, learner_ids=unseen, now=now)
+    # Marks are due once debounced; a daily pass scores everyone, so all of them then.
+    marks = {
+        i: m.marks
+        for i, m in seen.items()
+        if daily_due
+        or not options.debounce
+        or (m.seen_at is not None and now - m.seen_at >= options.debounce)
+    }
     learners = await _learners(store, tenant, marks, daily=daily_due)
     unscorable = {
         i: n for i, n in marks.items() if i not in learners or not _active(learners[i], now)
@@ -201,7 +212,8 @@ async def _score_chunk(
         for s in scores
     ]
     stored = await risk.insert_new(tenant=tenant, assessments=assessments)
-    await risk.clear_pending(tenant=tenant, marks={w.id: marks[w.id] for w in due if w.id in marks})
+    scored_marks = {w.id: marks[w.id] for w in due if w.id in marks}
+    await risk.clear_pending(tenant=tenant, marks=scored_marks, now=now)
     found.scored += len(stored)
     found.activity += sum(1 for a in stored if a.trigger is Trigger.ACTIVITY)
     for a in stored:

@@ -24,6 +24,8 @@ from services.progress.assessments import (
 from services.progress.clock import ManualClock
 from services.progress.domain import Trajectory
 from services.progress.ingest import record_events
+from services.progress.risk_options import RiskSweepOptions
+from services.progress.risk_sweep import sweep_risk
 from services.progress.settings import ProgressSettings
 from services.progress.store import ProgressStore
 
@@ -50,6 +52,14 @@ def assessment(learner_id: str, as_of: datetime, band: RiskBand, version: str) -
     return Assessment.of(score, as_of=as_of, trigger=Trigger.DAILY)
 
 
+async def clear_marks(store: ProgressStore) -> None:
+    """As if every learner's activity so far had been scored."""
+    pending = await store.assessments.pending(tenant="demo", limit=100)
+    await store.assessments.clear_pending(
+        tenant="demo", marks={i: m.marks for i, m in pending.items()}
+    )
+
+
 async def test_managers_and_hr_read_history_newest_first_with_model_versions(
     settings: ProgressSettings, store: ProgressStore
 ) -> None:
@@ -62,9 +72,7 @@ async def test_managers_and_hr_read_history_newest_first_with_model_versions(
             assessment("lrn-1", days[0], RiskBand.HIGH, "2"),
         ],
     )
-    await store.assessments.clear_pending(
-        tenant="demo", marks=await store.assessments.pending(tenant="demo", limit=100)
-    )
+    await clear_marks(store)
     app = create_app(settings, store=store, clock=ManualClock(NOW + timedelta(hours=1)))
     async with serving(app) as client:
         latest = await gql(client, LATEST, {"id": "lrn-1"}, principal=MANAGER)
@@ -126,9 +134,7 @@ async def test_new_activity_marks_the_latest_assessment_stale_until_scored(
     await store.assessments.insert_new(
         tenant="demo", assessments=[assessment("lrn-2", NOW, RiskBand.LOW, "1")]
     )
-    await store.assessments.clear_pending(
-        tenant="demo", marks=await store.assessments.pending(tenant="demo", limit=100)
-    )
+    await clear_marks(store)
     clock = ManualClock(NOW + timedelta(minutes=5))
     app = create_app(settings, store=store, clock=clock)
     async with serving(app) as client:
@@ -137,9 +143,7 @@ async def test_new_activity_marks_the_latest_assessment_stale_until_scored(
             store=store, tenant="demo", events=[make_event(event_id="ev-s", learner_id="lrn-2")]
         )
         pending = await gql(client, LATEST, {"id": "lrn-2"}, principal=HR)
-        await store.assessments.clear_pending(
-            tenant="demo", marks=await store.assessments.pending(tenant="demo", limit=100)
-        )
+        await clear_marks(store)
         clock.advance(timedelta(hours=37))  # no daily sweep reached them since
         old = await gql(client, LATEST, {"id": "lrn-2"}, principal=HR)
 
@@ -172,6 +176,32 @@ async def eventually(check: object, *, tries: int = 500) -> None:
     raise AssertionError("the background sweep did not get there")
 
 
+async def test_a_burst_of_activity_is_scored_once_after_the_debounce(
+    store: ProgressStore,
+) -> None:
+    scorer = RecordingScorer()
+    options = RiskSweepOptions(debounce=timedelta(seconds=30))
+    await sweep_risk(store=store, scorer=scorer, now=NOW, tenant="demo", options=options)
+    calls = len(scorer.calls)
+    burst = [NOW + timedelta(seconds=s) for s in (1, 2, 3, 12)]
+
+    async def at(seconds: int) -> None:
+        for n, ts in enumerate(burst):
+            if NOW + timedelta(seconds=seconds - 1) < ts <= NOW + timedelta(seconds=seconds):
+                event = make_event(event_id=f"ev-burst-{n}", learner_id="lrn-1", ts=ts)
+                await record_events(store=store, tenant="demo", events=[event])
+        now = NOW + timedelta(seconds=seconds)
+        await sweep_risk(store=store, scorer=scorer, now=now, tenant="demo", options=options)
+
+    for second in (1, 2, 3, 5, 12, 20, 30):
+        await at(second)
+    assert scorer.calls[calls:] == []  # first seen at +1 s: not due before +31 s
+    await at(36)
+    await at(50)
+
+    assert scorer.calls[calls:] == [["lrn-1"]]  # four events, one score
+
+
 async def test_the_background_sweep_scores_new_activity_and_stops_with_the_app(
     settings: ProgressSettings, store: ProgressStore
 ) -> None:
@@ -188,6 +218,19 @@ async def test_the_background_sweep_scores_new_activity_and_stops_with_the_app(
             tenant="demo",
             events=[make_event(event_id="ev-bg", learner_id="lrn-3", ts=clock.now())],
         )
+        seen: list[object] = []
+
+        async def marked() -> None:
+            mark = (await store.assessments.pending(tenant="demo", limit=10)).get("lrn-3")
+            seen.append(mark and mark.seen_at)
+
+        for _ in range(500):  # until a pass has seen the new activity
+            await marked()
+            if seen[-1]:
+                break
+            await asyncio.sleep(0.01)
+        assert seen[-1] == clock.now() and scorer.calls[before:] == []  # debouncing
+        clock.advance(timedelta(seconds=31))
         await eventually(lambda: any(c == ["lrn-3"] for c in scorer.calls[before:]))
         body = await gql(client, LATEST, {"id": "lrn-3"}, principal=HR)
 
