@@ -49,6 +49,7 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
         default="1,4",
         help="single calls in flight for (c), comma-separated: (c) runs once per value",
     )
+    p.add_argument("--rounds", type=int, default=3, help="turns of (a), (a'), (b), (b'), (d)")
     p.add_argument("--days", type=int, default=35, help="days of synthetic history")
     p.add_argument("--seed", type=int, default=3)
     p.add_argument("--tracking-uri", help="an MLflow server to use instead of starting one")
@@ -151,25 +152,49 @@ def feature_batches(
     return out
 
 
-async def grpc_runs(
+OPTIONS = [
+    ("grpc.max_send_message_length", 64 << 20),
+    ("grpc.max_receive_message_length", 64 << 20),
+]
+
+
+async def grpc_batches(
+    server: procs.Served,
+    named: dict[str, list[risk_pb2.ScoreTrajectoriesRequest]],
+    args: argparse.Namespace,
+) -> dict[str, float]:
+    """Learners/s of each named list of batch requests, `args.batch_concurrency` in flight."""
+    key = ((("x-api-key", procs.BENCH_KEY)),)
+    out = {}
+    async with grpc.aio.insecure_channel(server.target, options=OPTIONS) as channel:
+        stub = risk_pb2_grpc.RiskServiceStub(channel)
+
+        def job(request: risk_pb2.ScoreTrajectoriesRequest) -> Callable[[], Awaitable[None]]:
+            async def run() -> None:
+                reply = await stub.ScoreTrajectories(request, metadata=key, timeout=120)
+                assert len(reply.scores) == len(request.trajectories)
+
+            return run
+
+        for name, batches in named.items():
+            await in_flight([job(batches[0])], 1)  # warm-up
+            say(f"{name}: {len(batches)} batches of {args.batch} over loopback gRPC ...")
+            seconds = await in_flight([job(b) for b in batches], args.batch_concurrency)
+            out[name] = sum(len(b.trajectories) for b in batches) / seconds
+    return out
+
+
+async def grpc_singles(
     server: procs.Served,
     trajectories: list[risk_pb2.Trajectory],
-    columnar: list[risk_pb2.ScoreTrajectoriesRequest],
-    features: pd.DataFrame,
     as_of: pd.Timestamp,
     args: argparse.Namespace,
 ) -> dict[str, Any]:
-    """(b) columnar batches of `args.batch`, the same as one message per event, (b') the
-    same as features, then (c) single learners with explanations at each concurrency."""
+    """(c): single learners (one message per event) with explanations, at each concurrency:
+    learners/s, p50/p99 and the CPU each call costs the server and this client."""
     key = ((("x-api-key", procs.BENCH_KEY)),)
     stamp = risk_pb2.ScoreTrajectoriesRequest().as_of
     stamp.FromDatetime(as_of.to_pydatetime())
-    rows = [
-        risk_pb2.ScoreTrajectoriesRequest(
-            trajectories=trajectories[i : i + args.batch], as_of=stamp
-        )
-        for i in range(0, len(trajectories), args.batch)
-    ]
     singles = [
         risk_pb2.ScoreTrajectoriesRequest(
             trajectories=[trajectories[i % len(trajectories)]], as_of=stamp, explain=True
@@ -177,51 +202,29 @@ async def grpc_runs(
         for i in range(args.singles)
     ]
     latencies: list[float] = []
-    options = [
-        ("grpc.max_send_message_length", 64 << 20),
-        ("grpc.max_receive_message_length", 64 << 20),
-    ]
-    out: dict[str, Any] = {}
-    async with grpc.aio.insecure_channel(server.target, options=options) as channel:
+    by_concurrency = {}
+    async with grpc.aio.insecure_channel(server.target, options=OPTIONS) as channel:
         stub = risk_pb2_grpc.RiskServiceStub(channel)
 
-        def batch_job(request: risk_pb2.ScoreTrajectoriesRequest) -> Callable[[], Awaitable[None]]:
-            async def job() -> None:
-                reply = await stub.ScoreTrajectories(request, metadata=key, timeout=120)
-                assert len(reply.scores) == len(request.trajectories)
-
-            return job
-
-        def single_job(request: risk_pb2.ScoreTrajectoriesRequest) -> Callable[[], Awaitable[None]]:
-            async def job() -> None:
+        def job(request: risk_pb2.ScoreTrajectoriesRequest) -> Callable[[], Awaitable[None]]:
+            async def run() -> None:
                 started = time.perf_counter()
                 reply = await stub.ScoreTrajectories(request, metadata=key, timeout=10)
                 latencies.append(time.perf_counter() - started)
                 assert reply.scores[0].attrition.factors
 
-            return job
+            return run
 
-        async def rate(name: str, batches: list[risk_pb2.ScoreTrajectoriesRequest]) -> float:
-            await in_flight([batch_job(batches[0])], 1)  # warm-up
-            say(f"{name}: {len(batches)} batches of {args.batch} over loopback gRPC ...")
-            seconds = await in_flight([batch_job(b) for b in batches], args.batch_concurrency)
-            return len(trajectories) / seconds
-
-        out["grpc_batch_learners_per_s"] = await rate("(b) event_columns", columnar)
-        out["grpc_batch_rows_learners_per_s"] = await rate("(b) one message per event", rows)
-        featured = feature_batches(trajectories, features, args.batch)
-        out["grpc_features_learners_per_s"] = await rate("(b') precomputed features", featured)
-        singles_by_concurrency = {}
         for concurrency in concurrencies(args):
-            await in_flight([single_job(s) for s in singles[:50]], concurrency)  # warm-up
+            await in_flight([job(s) for s in singles[:50]], concurrency)  # warm-up
             latencies.clear()
             say(f"(c) {len(singles)} single-learner calls, {concurrency} in flight ...")
             server_cpu, client_cpu = server.cpu_seconds(), time.process_time()
-            seconds = await in_flight([single_job(s) for s in singles], concurrency)
+            seconds = await in_flight([job(s) for s in singles], concurrency)
             server_cpu = server.cpu_seconds() - server_cpu
             client_cpu = time.process_time() - client_cpu
             p50, p99 = np.percentile(np.array(latencies) * 1000, [50, 99])
-            singles_by_concurrency[str(concurrency)] = {
+            by_concurrency[str(concurrency)] = {
                 "learners_per_s": len(singles) / seconds,
                 "p50_ms": float(p50),
                 "p99_ms": float(p99),
@@ -230,11 +233,13 @@ async def grpc_runs(
                 "client_cpu_ms_per_call": client_cpu / len(singles) * 1000,
             }
     # the top-level (c) figures are those at the highest concurrency measured
-    top = singles_by_concurrency[str(max(concurrencies(args)))]
-    out["grpc_single_learners_per_s"] = top["learners_per_s"]
-    out["grpc_single_p50_ms"], out["grpc_single_p99_ms"] = top["p50_ms"], top["p99_ms"]
-    out["grpc_single_by_concurrency"] = singles_by_concurrency
-    return out
+    top = by_concurrency[str(max(concurrencies(args)))]
+    return {
+        "grpc_single_learners_per_s": top["learners_per_s"],
+        "grpc_single_p50_ms": top["p50_ms"],
+        "grpc_single_p99_ms": top["p99_ms"],
+        "grpc_single_by_concurrency": by_concurrency,
+    }
 
 
 def concurrencies(args: argparse.Namespace) -> list[int]:
@@ -312,14 +317,47 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         learners = world.learners.reset_index(drop=True)
         trajectories = procs.trajectories(learners, events)
         say("(a) in-process features + predict ...")
-        a, features = inprocess(models, learners, events, as_of=as_of, batch=args.batch)
+        _, features = inprocess(models, learners, events, as_of=as_of, batch=args.batch)
         columnar = columnar_batches(trajectories, as_of, args.batch)
-        say("(a') the service's scoring in process ...")
-        a_service = service_inprocess(models, columnar, as_of)
-        grpc_figures = asyncio.run(grpc_runs(server, trajectories, columnar, features, as_of, args))
-        d, served = asyncio.run(
-            mlflow_serve_run(serve_url, features, list(attrition.features), args)
-        )
+        featured = feature_batches(trajectories, features, args.batch)
+        rows = [
+            risk_pb2.ScoreTrajectoriesRequest(
+                trajectories=trajectories[i : i + args.batch], as_of=columnar[0].as_of
+            )
+            for i in range(0, len(trajectories), args.batch)
+        ]
+        # Rounds take turns, so a change in the machine's load hits every side alike.
+        rounds = []
+        for turn in range(args.rounds):
+            say(f"round {turn + 1} of {args.rounds}: (a), (a'), (b), (b'), (d) ...")
+            a, _ = inprocess(models, learners, events, as_of=as_of, batch=args.batch)
+            named = {
+                "grpc_batch_learners_per_s": columnar,
+                "grpc_features_learners_per_s": featured,
+            }
+            figures = asyncio.run(grpc_batches(server, named, args))
+            d, served = asyncio.run(
+                mlflow_serve_run(serve_url, features, list(attrition.features), args)
+            )
+            rounds.append(
+                {
+                    "inprocess_learners_per_s": a,
+                    "inprocess_service_learners_per_s": service_inprocess(models, columnar, as_of),
+                    **figures,
+                    "mlflow_serve_learners_per_s": d,
+                    "load_1m": round(os.getloadavg()[0], 2),
+                }
+            )
+        # one message per event is ten times slower: once is enough to show it
+        slow = {"grpc_batch_rows_learners_per_s": rows}
+        rows_rate = asyncio.run(grpc_batches(server, slow, args))
+        singles = asyncio.run(grpc_singles(server, trajectories, as_of, args))
+    medians = {
+        name: float(np.median([r[name] for r in rounds])) for name in rounds[0] if name != "load_1m"
+    }
+    grpc_figures = {**medians, **rows_rate, **singles}
+    a, a_service = medians["inprocess_learners_per_s"], medians["inprocess_service_learners_per_s"]
+    d = medians["mlflow_serve_learners_per_s"]
     raw = models.attrition.booster.predict(features[list(attrition.features)].to_numpy(np.float64))
     b = grpc_figures["grpc_batch_learners_per_s"]
     report: dict[str, Any] = {
@@ -329,11 +367,10 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         "batch_concurrency": args.batch_concurrency,
         "singles": args.singles,
         "single_concurrency": concurrencies(args),
+        "rounds": args.rounds,
         "models": versions,
-        "inprocess_learners_per_s": a,
-        "inprocess_service_learners_per_s": a_service,
+        # figures below are medians over the rounds (each round in `by_round`)
         **grpc_figures,
-        "mlflow_serve_learners_per_s": d,
         "mlflow_serve_max_abs_diff": float(np.max(np.abs(served - raw))),
         "ratio_grpc_batch_over_mlflow_serve": b / d,
         "ratio_grpc_batch_over_inprocess": b / a,
@@ -352,6 +389,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
                 for c, figures in grpc_figures["grpc_single_by_concurrency"].items()
             },
         },
+        "by_round": rounds,
         "cpus": os.cpu_count(),
         "load_1m": round(os.getloadavg()[0], 2),
     }

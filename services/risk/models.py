@@ -9,6 +9,7 @@ from functools import cached_property
 from typing import Any
 
 import lightgbm as lgb
+import numpy as np
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,19 @@ class LoadedModel:
     meta: ModelMeta
     booster: lgb.Booster
     from_cache: bool = False
+
+    @cached_property
+    def calibration(self) -> dict[str, Any] | None:
+        """`meta.calibration` with its knots as arrays, converted once instead of per call
+        (`ml.calibration.apply` still checks and applies it)."""
+        spec = self.meta.calibration
+        if not spec or "x" not in spec or "y" not in spec:
+            return spec
+        try:
+            knots = {k: np.asarray(spec[k], dtype=np.float64) for k in ("x", "y")}
+        except (TypeError, ValueError):
+            return spec  # malformed: apply names the problem
+        return {**spec, **knots}
 
     @cached_property
     def sigmoid(self) -> float | None:

@@ -186,7 +186,7 @@ def estimate(
     values = matrix[:, [position[name] for name in meta.features]]
     raw, contributions = raw_scores(model, values, explain=explain)
     # Bands compare calibrated probabilities with thresholds chosen on calibrated scores.
-    probabilities = calibration.apply(raw, meta.calibration).tolist()
+    probabilities = calibration.apply(raw, model.calibration).tolist()
     ref = model_ref(meta)
     out = []
     for row, p in enumerate(probabilities):
