@@ -106,6 +106,35 @@ class AlertStore:
             {"$set": fields_, "$inc": {"attempts": 1}, "$unset": {"lease_until": ""}},
         )
 
+    async def withdraw(
+        self, *, tenant: str, kinds: Iterable[str], keep: Iterable[str], now: datetime
+    ) -> int:
+        """Withdraw `kinds` not yet due whose dedupe key is not in `keep`; returns how many."""
+        result = await self._notices.update_many(
+            {
+                "tenant_id": tenant,
+                "kind": {"$in": sorted(kinds)},
+                "status": DeliveryStatus.PENDING.value,
+                "deliver_after": {"$gt": now},
+                "dedupe_key": {"$nin": sorted(keep)},
+            },
+            {"$set": {"status": DeliveryStatus.WITHDRAWN.value}},
+        )
+        return int(result.modified_count)
+
+    async def withdraw_key(self, *, tenant: str, dedupe_key: str, now: datetime) -> bool:
+        """Withdraw one notification if it is still waiting for its time."""
+        result = await self._notices.update_one(
+            {
+                "tenant_id": tenant,
+                "dedupe_key": dedupe_key,
+                "status": DeliveryStatus.PENDING.value,
+                "deliver_after": {"$gt": now},
+            },
+            {"$set": {"status": DeliveryStatus.WITHDRAWN.value}},
+        )
+        return bool(result.modified_count)
+
     async def requeue_dead(self, *, tenant: str, now: datetime) -> int:
         result = await self._notices.update_many(
             {"tenant_id": tenant, "status": DeliveryStatus.DEAD.value},
@@ -128,8 +157,12 @@ class AlertStore:
         first: int,
         after: str | None,
     ) -> NotificationPage:
-        """Newest first (ids sort by creation time); `None` filters mean "any"."""
-        query: dict[str, Any] = {"tenant_id": tenant}
+        """Newest first (ids sort by creation time); `None` filters mean "any". Withdrawn
+        reminders (never sent) are left out."""
+        query: dict[str, Any] = {
+            "tenant_id": tenant,
+            "status": {"$ne": DeliveryStatus.WITHDRAWN.value},
+        }
         if recipients is not None:
             query["recipient_id"] = {"$in": sorted(recipients)}
         if learners is not None:
@@ -164,6 +197,7 @@ class AlertStore:
                     "recipient_id": recipient_id,
                     "kind": {"$in": sorted(kinds)},
                     "deliver_after": {"$gte": start, "$lt": end},
+                    "status": {"$ne": DeliveryStatus.WITHDRAWN.value},
                 }
             )
         )
@@ -191,6 +225,10 @@ class AlertStore:
     async def episode(self, *, tenant: str, episode_id: str) -> StallEpisode | None:
         found = await self._episodes.find_one({"tenant_id": tenant, "id": episode_id}, _NO_ID)
         return _episode_from(found) if found else None
+
+    async def episodes_by_ids(self, *, tenant: str, ids: Iterable[str]) -> dict[str, StallEpisode]:
+        query = {"tenant_id": tenant, "id": {"$in": sorted(ids)}}
+        return {d["id"]: _episode_from(d) async for d in self._episodes.find(query, _NO_ID)}
 
     async def episodes_of(self, *, tenant: str, learner_ids: Iterable[str]) -> list[StallEpisode]:
         query = {"tenant_id": tenant, "learner_id": {"$in": sorted(learner_ids)}}

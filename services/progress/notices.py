@@ -16,6 +16,7 @@ class DeliveryStatus(StrEnum):
     SENDING = "sending"  # claimed by one deliverer until `lease_until`
     DELIVERED = "delivered"  # a webhook answered 2xx
     DEAD = "dead"  # refused for good (4xx) or out of attempts; kept, never dropped
+    WITHDRAWN = "withdrawn"  # a reminder no longer needed before it was due (never sent)
 
 
 class NoticeKind(StrEnum):

@@ -285,6 +285,7 @@ class SweepSummary:
     stalls_closed: int
     reminders_queued: int
     reminders_capped: int
+    reminders_withdrawn: int
     delivered: int
     retrying: int
     dead: int
@@ -438,6 +439,7 @@ class NotifyMutation:
             stalls_closed=r.stalls.closed,
             reminders_queued=r.reminders.queued,
             reminders_capped=r.reminders.capped,
+            reminders_withdrawn=r.reminders.withdrawn,
             delivered=r.delivery.delivered,
             retrying=r.delivery.retrying,
             dead=r.delivery.dead,
@@ -453,6 +455,7 @@ _COUNTS = (
     "stalls_closed",
     "reminders_queued",
     "reminders_capped",
+    "reminders_withdrawn",
     "delivered",
     "retrying",
     "dead",

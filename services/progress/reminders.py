@@ -27,6 +27,7 @@ from services.progress.store import ProgressStore
 class ReminderReport:
     queued: int = 0
     capped: int = 0
+    withdrawn: int = 0  # queued for a later shift start, then no longer needed
 
 
 async def send_reminder(
@@ -114,6 +115,7 @@ async def remind_unfinished(
     past its due date unfinished, else a due-soon one within `remind_before_due_days` of the
     next due date; at most one per enrollment per local day, at the start of their shift."""
     report = ReminderReport()
+    wanted: set[str] = set()  # reminders still called for; others not yet sent are withdrawn
     ahead = timedelta(days=policy.remind_before_due_days)
     for learner in snapshot.active(now):
         for enrollment in snapshot.enrollments.get(learner.id, []):
@@ -133,6 +135,8 @@ async def remind_unfinished(
             if not units:
                 continue  # everything done: completion is recorded on the next event
             day = local_day(policy, reminder_time(policy, learner.shift, now))
+            key = f"{kind.value}:{enrollment.id}:{day}"
+            wanted.add(key)
             minutes = sum(u["minutes"] for u in units)
             what = f"{title!r}" if title else "your path"
             when = f"{due.astimezone(policy.zone()):%a %d %b}"
@@ -158,7 +162,7 @@ async def remind_unfinished(
                 policy=policy,
                 learner=learner,
                 kind=kind,
-                key=f"{kind.value}:{enrollment.id}:{day}",
+                key=key,
                 subject=subject,
                 body=body,
                 data=data,
@@ -166,4 +170,10 @@ async def remind_unfinished(
             )
             report.queued += outcome == "queued"
             report.capped += outcome == "capped"
+    report.withdrawn = await store.alerts.withdraw(
+        tenant=snapshot.tenant,
+        kinds=(NoticeKind.DUE_SOON, NoticeKind.OVERDUE),
+        keep=wanted,
+        now=now,
+    )
     return report

@@ -147,9 +147,12 @@ async def detect_stalls(
             await store.alerts.update_episode(
                 tenant=tenant, episode_id=episode.id, status=EpisodeStatus.CLOSED, closed_at=now
             )
+            key = f"{NoticeKind.STALL_REMINDER.value}:{episode.id}"
+            await store.alerts.withdraw_key(tenant=tenant, dedupe_key=key, now=now)
             report.closed += 1
+    known = await store.alerts.episodes_by_ids(tenant=tenant, ids=current)
     for stall in current.values():
-        found = await store.alerts.episode(tenant=tenant, episode_id=stall.episode_id)
+        found = known.get(stall.episode_id)
         if found is not None:
             episode = found
         else:

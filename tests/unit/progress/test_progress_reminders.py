@@ -125,3 +125,25 @@ async def test_the_daily_cap_counts_every_reminder_of_the_day(store: ProgressSto
         store=store, now=MON, defaults=none_a_day, tenants=[T], catalog=Catalog()
     )
     assert (report.reminders.queued, report.reminders.capped) == (0, 2)
+
+
+async def test_a_reminder_not_yet_due_is_withdrawn_when_the_learner_catches_up(
+    store: ProgressStore,
+) -> None:
+    catalog = Catalog()
+    await run_sweep(store=store, now=MON, defaults=POLICY, tenants=[T], catalog=catalog)
+    (queued,) = (await reminders(store))["dee"]
+    assert queued.deliver_after > MON + timedelta(hours=2)  # tomorrow's shift start
+    done = [
+        LearningEvent(f"dee-{u}", "dee", MON + timedelta(hours=1), "completed", "c1", u)
+        for u in ("u-1", "u-2")
+    ]
+    await record_events(store=store, tenant=T, events=done)
+    report = await run_sweep(
+        store=store, now=MON + timedelta(hours=2), defaults=POLICY, tenants=[T], catalog=catalog
+    )
+    # "First steps" is done and "Second steps" is not due for days: nothing left to say.
+    assert (report.reminders.queued, report.reminders.withdrawn) == (0, 1)
+    assert "dee" not in await reminders(store)  # withdrawn reminders are not listed
+    found = await store.alerts.notification(tenant=T, notice_id=queued.id)
+    assert found is not None and found.status.value == "withdrawn"
