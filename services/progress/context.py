@@ -11,6 +11,9 @@ from services.progress.analytics import AnalyticsConfig
 from services.progress.assessments import LatestRisk
 from services.progress.catalog_client import Catalog
 from services.progress.clock import Clock, SystemClock
+from services.progress.completion import CourseCompletion, UnitCompletion
+from services.progress.completion_queries import course_completions, unit_completions
+from services.progress.completion_store import CompletionStore
 from services.progress.domain import CourseFacts, Enrollment, Learner, PathOutline
 from services.progress.notifier import Notifier
 from services.progress.risk_queries import latest_loader
@@ -32,6 +35,8 @@ class Context:
     outline: DataLoader[str, PathOutline | None] = field(init=False)
     facts: DataLoader[str, dict[str, CourseFacts]] = field(init=False)
     latest_risk: DataLoader[str, LatestRisk | None] = field(init=False)
+    course_completion: DataLoader[str, CourseCompletion] = field(init=False)
+    unit_completion: DataLoader[str, UnitCompletion] = field(init=False)
 
     def __post_init__(self) -> None:
         store, tenant = self.store, self.principal.tenant
@@ -57,6 +62,16 @@ class Context:
         self.outline = DataLoader(outlines)
         self.facts = DataLoader(facts)
         self.latest_risk = DataLoader(latest_loader(store, tenant, self.clock))
+        stats, principal = CompletionStore.beside(store), self.principal
+
+        async def courses(ids: list[str]) -> list[CourseCompletion]:
+            return await course_completions(stats=stats, principal=principal, course_ids=ids)
+
+        async def units(ids: list[str]) -> list[UnitCompletion]:
+            return await unit_completions(stats=stats, principal=principal, unit_ids=ids)
+
+        self.course_completion = DataLoader(courses)
+        self.unit_completion = DataLoader(units)
 
     @property
     def tenant(self) -> str:

@@ -85,6 +85,8 @@ class ProgressStore:
         await self._events.create_index([("tenant_id", 1), ("ts", 1)])
         await self._units.create_index([("tenant_id", 1), ("learner_id", 1), ("unit_id", 1)])
         await self._units.create_index([("tenant_id", 1), ("course_id", 1)])
+        await self._units.create_index([("tenant_id", 1), ("unit_id", 1)])  # unit statistics
+        await self._enrollments.create_index([("tenant_id", 1), ("path_id", 1)])  # enrolled
         await self.statements.ensure_indexes()
         await self.assessments.ensure_indexes()
         await self.alerts.ensure_indexes()

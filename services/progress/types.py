@@ -1,6 +1,7 @@
 """GraphQL types of the progress subgraph: thin views of domain objects.
 
-`Course` and `LearningPath` are entity stubs (id only, `resolvable: false`): the router
+`LearningPath` is an entity stub (id only, `resolvable: false`); `Course` and `Unit` are the
+catalog's entities extended with completion statistics (`completion_types`). The router
 fetches their titles and units from the catalog subgraph.
 """
 
@@ -14,6 +15,7 @@ from strawberry.federation.types import FieldSet
 from strawberry.types import Info
 
 from services.progress import domain, queries, risk_queries
+from services.progress.completion_types import Course, Unit
 from services.progress.context import Context
 from services.progress.domain import CourseProgressStatus, EnrollmentStatus
 from services.progress.risk_types import RiskAssessment, RiskAssessmentConnection
@@ -23,16 +25,6 @@ from services.progress.tracking import UnitState
 strawberry.enum(EnrollmentStatus)
 strawberry.enum(CourseProgressStatus)
 ProgressInfo = Info[Context, None]
-
-
-@strawberry.federation.type(directives=[Key(fields=FieldSet("id"), resolvable=False)])
-class Course:
-    id: strawberry.ID
-
-
-@strawberry.federation.type(directives=[Key(fields=FieldSet("id"), resolvable=False)])
-class Unit:
-    id: strawberry.ID
 
 
 @strawberry.federation.type(directives=[Key(fields=FieldSet("id"), resolvable=False)])

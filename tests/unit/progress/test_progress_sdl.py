@@ -16,6 +16,7 @@ def test_sdl_declares_federation_2_9_entities() -> None:
 
     assert 'url: "https://specs.apollo.dev/federation/v2.9"' in text
     assert 'type Learner @key(fields: "id")' in text
-    for stub in ("Course", "LearningPath"):  # resolved by the catalog subgraph
-        assert f'type {stub} @key(fields: "id", resolvable: false)' in text
+    assert 'type LearningPath @key(fields: "id", resolvable: false)' in text  # catalog's
+    for extended in ("Course", "Unit"):  # the catalog's entities, with completion statistics
+        assert f'type {extended} @key(fields: "id") {{' in text
     assert "type PageInfo @shareable" in text
