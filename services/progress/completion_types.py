@@ -9,7 +9,8 @@ from strawberry.types import Info
 from services.progress import completion
 from services.progress.context import Context
 
-StatsScope = strawberry.enum(
+# Registers the domain's enum as a GraphQL enum; the domain module stays framework-free.
+strawberry.enum(
     completion.StatsScope,
     description="Whose figures are counted: the tenant (HR admins, authors, data scientists), "
     "a manager's reports, or only the caller (a learner).",
@@ -18,7 +19,7 @@ StatsScope = strawberry.enum(
 
 @strawberry.type(description="How far the learners in scope are through a course.")
 class CourseCompletion:
-    scope: StatsScope
+    scope: completion.StatsScope
     unit_count: int = strawberry.field(description="Units of the course in the tenant's paths.")
     enrolled: int = strawberry.field(
         description="Learners with an open or finished enrollment in a path holding the course."
@@ -47,7 +48,7 @@ class CourseCompletion:
 
 @strawberry.type(description="How the learners in scope fare on one unit.")
 class UnitCompletion:
-    scope: StatsScope
+    scope: completion.StatsScope
     enrolled: int = strawberry.field(
         description="Learners with an open or finished enrollment in a path holding the unit."
     )
