@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 
 import pytest
@@ -10,12 +11,20 @@ import pytest
 from learnpulse import cli
 
 
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 def test_sweep_as_of_a_time_reports_the_demo_stalls_as_json(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     monkeypatch.setenv("LEARNPULSE_MONGO_URL", "memory://")
     monkeypatch.setenv("LEARNPULSE_STATE_DIR", str(tmp_path))
-    code = cli.main(["sweep", "--as-of", "2026-12-10T09:00", "--tenant", "demo", "--no-deliver"])
+    monkeypatch.setenv("LEARNPULSE_CATALOG_PORT", str(closed_port()))  # no catalog: fallbacks
+    argv = ["sweep", "--as-of", "2026-12-10T09:00", "--tenant", "demo", "--no-deliver"]
+    code = cli.main([*argv, "--no-risk"])
     assert code == 0
     report = json.loads(capsys.readouterr().out)
     assert report["as_of"] == "2026-12-10T09:00:00+00:00" and report["tenants"] == ["demo"]
