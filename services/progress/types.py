@@ -321,7 +321,7 @@ class Learner:
     )
     async def risk_history(
         self, info: ProgressInfo, first: int = 20, after: str | None = None
-    ) -> RiskAssessmentConnection:
+    ) -> RiskAssessmentConnection | None:  # nullable: FORBIDDEN nulls this field alone
         ctx = info.context
         page = await risk_queries.risk_history(
             store=ctx.store, principal=ctx.principal, learner_id=self.id, first=first, after=after
