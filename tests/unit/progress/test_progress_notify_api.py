@@ -150,3 +150,35 @@ async def test_the_background_loop_delivers_while_the_app_runs_and_stops_with_it
         assert [r["key"] for r in received] == [received[0]["key"]]
         assert not [t for t in asyncio.all_tasks() if t.get_name() == "learnpulse-notify"]
     await store.close()
+
+
+async def test_the_test_clock_moves_to_a_time_or_by_seconds_and_sweeps_the_callers_tenant(
+    tmp_path: Path, store: ProgressStore
+) -> None:
+    settings = ProgressSettings(
+        internal_secret=KEY.decode(),
+        state_dir=tmp_path,
+        mongo_url="memory://",
+        test_clock=True,
+        delivery_interval_s=0,
+        sweep_interval_s=0,
+    )
+    app = create_app(settings, store=store, notifier=Notifier(settings))
+    transport = httpx.ASGITransport(app=app)
+    later = (datetime.now(UTC) + timedelta(days=1)).replace(microsecond=0)
+    to = "mutation ($to: DateTime!) { advanceClock(to: $to) { asOf stallsOpened alerts } }"
+    async with httpx.AsyncClient(transport=transport, base_url="http://progress") as client:
+        moved = (await gql(client, to, {"to": later.isoformat()}, principal=HR))["data"]
+        swept = moved["advanceClock"]
+        assert datetime.fromisoformat(swept["asOf"]) == later
+        assert swept["stallsOpened"] >= 2  # the demo org's stalled learners, demo tenant only
+        step = (await gql(client, ADVANCE, principal=HR))["data"]["advanceClock"]
+        assert datetime.fromisoformat(step["asOf"]) == later + timedelta(seconds=60)
+        both = 'mutation { advanceClock(to: "2026-12-10T09:00:00Z", bySeconds: 5) { asOf } }'
+        bad = await gql(client, both, principal=HR)
+        assert codes(bad) == ["BAD_USER_INPUT"] and bad["errors"][0]["extensions"]["argument"]
+        assert codes(await gql(client, ADVANCE, principal=MANAGER)) == ["FORBIDDEN"]
+    assert await store.alerts.open_episodes(tenant="acme") == []  # the caller's tenant only
+    # ... though acme has a stall of its own (a milestone left half done) a sweep there finds.
+    await run_sweep(store=store, now=later, defaults=Policy(), tenants=["acme"])
+    assert len(await store.alerts.open_episodes(tenant="acme")) == 1
