@@ -81,6 +81,29 @@ FEATURE_LABELS: dict[str, str] = {
     "role_code": "Role",
     "department_code": "Department",
     "shift_code": "Shift",
+    # The trend of the last days against the weeks before: leaving shows 1-2 weeks ahead.
+    "logins_3d": "Logins in the last 3 days",
+    "active_days_3d": "Active days in the last 3 days",
+    "days_since_last_login": "Days since last login",
+    "login_trend": "Logins, last 7 days vs the 21 before (-1 to 1)",
+    "login_week_change": "Logins, last 7 days vs the 7 before (-1 to 1)",
+    "activity_slope_28d": "Slope of daily activity over 28 days (active days per week, per week)",
+    "login_slope_28d": "Slope of daily logins over 28 days (logins per day, per week)",
+    "launches_7d": "Units opened in the last 7 days",
+    "launches_28d": "Units opened in the last 28 days",
+    "units_per_active_day_7d": "Units opened per active day, last 7 days",
+    "units_per_active_day_28d": "Units opened per active day, last 28 days",
+    "dwell_ratio_7d": "Time per opened unit vs the expected 5 minutes, last 7 days",
+    "dwell_ratio_28d": "Time per opened unit vs the expected 5 minutes, last 28 days",
+    "completions_3d": "Units completed in the last 3 days",
+    "completions_14d": "Units completed in the last 14 days",
+    "completion_week_change": "Completions, last 7 days vs the 7 before (-1 to 1)",
+    "completion_rate_28d": "Units completed per unit opened, last 28 days",
+    "quiz_error_rate_7d": "Share of quiz answers wrong in the last 7 days",
+    "max_attempt_28d": "Most attempts at one unit in the last 28 days",
+    "hour_of_day_std_7d": "Spread of login hour of day, last 7 days (hours)",
+    "login_hour_shift": "Mean login hour, last 7 days vs the 21 before (hours apart)",
+    "login_hour_mean_7d": "Mean login hour of day, last 7 days (UTC, circular)",
 }
 FEATURE_NAMES: list[str] = list(FEATURE_LABELS)
 CATEGORICAL_FEATURES: list[str] = ["role_code", "department_code", "shift_code"]
@@ -178,31 +201,63 @@ def _features(w: _Window, n: int, hired: np.ndarray, codes: dict[str, np.ndarray
     answered, results = w.is_("answered"), w.is_("passed", "failed")
     f: dict[str, np.ndarray] = {}
 
+    in3 = w.age_d <= 3
+    grid = w.daily_grid(n)
+    login_grid = w.daily_grid(n, login)
     f["logins_7d"], f["logins_14d"] = count(login & in7), count(login & in14)
     f["logins_28d"] = count(login)
-    days = w.active_days(n)
+    f["logins_3d"] = login_grid[:, :3].sum(axis=1)
+    seen = grid > 0
+    days = seen[:, :7].sum(axis=1), seen[:, :14].sum(axis=1), seen.sum(axis=1)
+    days = tuple(d.astype(np.float64) for d in days)
     f["active_days_7d"], f["active_days_14d"], f["active_days_28d"] = days
+    f["active_days_3d"] = seen[:, :3].sum(axis=1).astype(np.float64)
     last = np.full(n, float(LOOKBACK_DAYS))
     np.minimum.at(last, w.who, w.age_d)
     f["days_since_last_activity"] = last
+    last_login = np.full(n, float(LOOKBACK_DAYS))
+    np.minimum.at(last_login, w.who[login], w.age_d[login])
+    f["days_since_last_login"] = last_login
     f["activity_trend"] = _trend(days[0], days[2])
+    f["login_trend"] = _trend(f["logins_7d"], f["logins_28d"])
+    f["login_week_change"] = _change(f["logins_7d"], f["logins_14d"] - f["logins_7d"])
+    f["activity_slope_28d"] = _slope(seen) * 7.0
+    f["login_slope_28d"] = _slope(login_grid) * 7.0
 
     f["launches_14d"] = count(launched & in14)
+    f["launches_7d"], f["launches_28d"] = count(launched & in7), count(launched)
+    f["units_per_active_day_7d"] = _ratio(f["launches_7d"], days[0])
+    f["units_per_active_day_28d"] = _ratio(f["launches_28d"], days[2])
     dwell_s = count(dwelling & in14, w.duration)
     f["dwell_minutes_14d"] = dwell_s / 60.0
     f["dwell_ratio_14d"] = _ratio(dwell_s, f["launches_14d"] * EXPECTED_UNIT_SECONDS)
+    dwell_7d, dwell_28d = count(dwelling & in7, w.duration), count(dwelling, w.duration)
+    f["dwell_ratio_7d"] = _ratio(dwell_7d, f["launches_7d"] * EXPECTED_UNIT_SECONDS)
+    f["dwell_ratio_28d"] = _ratio(dwell_28d, f["launches_28d"] * EXPECTED_UNIT_SECONDS)
     f["replays_14d"] = count(w.is_("replayed") & in14)
     f["completions_7d"], f["completions_28d"] = count(completed & in7), count(completed)
+    f["completions_3d"], f["completions_14d"] = count(completed & in3), count(completed & in14)
     f["completion_trend"] = _trend(f["completions_7d"], f["completions_28d"])
+    f["completion_week_change"] = _change(
+        f["completions_7d"], f["completions_14d"] - f["completions_7d"]
+    )
+    f["completion_rate_28d"] = _ratio(f["completions_28d"], f["launches_28d"])
     _, opened = w.open_unit(n)
     f["current_stall_hours"] = np.nan_to_num((now - opened) / _US_PER_HOUR, nan=0.0)
 
     f["quiz_attempts_28d"] = count(results)
-    f["quiz_error_rate_28d"] = _ratio(count(answered & ~w.success), count(answered))
+    wrong = answered & ~w.success
+    f["quiz_error_rate_28d"] = _ratio(count(wrong), count(answered))
+    f["quiz_error_rate_7d"] = _ratio(count(wrong & in7), count(answered & in7))
     f["quiz_retakes_28d"] = count(results & (w.attempt > 1))
+    most = np.zeros(n)
+    np.maximum.at(most, w.who, w.attempt.astype(np.float64))
+    f["max_attempt_28d"] = most
     scored = results & ~np.isnan(w.score)
     f["quiz_mean_score_28d"] = _ratio(count(scored, np.nan_to_num(w.score)), count(scored))
     f["hour_of_day_std_28d"] = w.login_hour_spread(login, n)
+    f["hour_of_day_std_7d"] = w.login_hour_spread(login & in7, n)
+    f["login_hour_shift"], f["login_hour_mean_7d"] = w.login_hours(login, in7, n)
 
     f["tenure_days"] = np.clip((now - hired) / _US_PER_DAY, 0.0, None)
     for column in ("role", "department", "shift"):
@@ -275,18 +330,34 @@ class _Window:
         table[[_CODE[v] for v in verbs]] = True
         return table[self.verb]
 
-    def active_days(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Distinct days with any event, counting back from as_of in 24-hour steps."""
+    def daily_grid(self, n: int, mask: np.ndarray | None = None) -> np.ndarray:
+        """Events per learner and day back from as_of (column 0: the last 24 hours), as an
+        n x LOOKBACK_DAYS float grid; only rows in `mask` when given."""
         day_back = np.clip(np.ceil(self.age_d).astype(np.int64) - 1, 0, LOOKBACK_DAYS - 1)
-        # A learner x day grid of "any event" (n * 28 booleans) instead of sorting the pairs.
-        seen = np.zeros((n, LOOKBACK_DAYS), dtype=bool)
-        seen[self.who, day_back] = True
-        per_day = np.cumsum(seen, axis=1, dtype=np.int64)
+        cell = self.who * LOOKBACK_DAYS + day_back
+        if mask is not None:
+            cell = cell[mask]
+        counts = np.bincount(cell, minlength=n * LOOKBACK_DAYS).astype(np.float64)
+        return counts.reshape(n, LOOKBACK_DAYS)
 
-        def count(k: int) -> np.ndarray:
-            return per_day[:, k - 1].astype(float)
+    def login_hours(
+        self, login: np.ndarray, recent: np.ndarray, n: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(hours between the mean login hour of the last 7 days and that of the 21 before,
+        circular, 0-12; the mean login hour of the last 7 days, 0-24), NaN without logins."""
+        angle = (self.ts % _US_PER_DAY) / _US_PER_DAY * 2 * np.pi
 
-        return count(7), count(14), count(28)
+        def mean_angle(mask: np.ndarray) -> np.ndarray:
+            who = self.who[mask]
+            cos = np.bincount(who, np.cos(angle[mask]), n)
+            sin = np.bincount(who, np.sin(angle[mask]), n)
+            return np.where(np.bincount(who, minlength=n) > 0, np.arctan2(sin, cos), np.nan)
+
+        recent_mean = mean_angle(login & recent)
+        gap = np.abs(recent_mean - mean_angle(login & ~recent))
+        gap = np.minimum(gap, 2 * np.pi - gap)
+        hours = 24.0 / (2 * np.pi)
+        return gap * hours, np.mod(recent_mean, 2 * np.pi) * hours
 
     def open_unit(self, n: int) -> tuple[np.ndarray, np.ndarray]:
         """Per learner: the code of their latest unit if unfinished (else -1), and when they
@@ -325,7 +396,20 @@ def _trend(recent_7d: np.ndarray, total_28d: np.ndarray) -> np.ndarray:
     """(rate of last 7 days - rate of the 21 before) / their sum: -1 stopped, +1 just started."""
     recent, before = recent_7d / 7.0, (total_28d - recent_7d) / 21.0
     both = recent + before
-    return np.divide(recent - before, both, out=np.zeros_like(both), where=both > 0)
+    return np.divide(recent - before, both, out=np.zeros(len(both)), where=both > 0)
+
+
+def _change(recent: np.ndarray, before: np.ndarray) -> np.ndarray:
+    """(recent - before) / (recent + before) for two windows of the same length (0 if none)."""
+    both = recent + before
+    return np.divide(recent - before, both, out=np.zeros(len(both)), where=both > 0)
+
+
+def _slope(grid: np.ndarray) -> np.ndarray:
+    """Least-squares slope per row of a learner x day-back grid, per day forward in time."""
+    days = grid.shape[1]
+    x = -(np.arange(days) - (days - 1) / 2.0)  # column 0 is the most recent day
+    return (grid @ x) / float(x @ x)
 
 
 def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
