@@ -180,6 +180,12 @@ class AlertStore:
             tuple(_notice_from(d) for d in docs[:first]), len(docs) > first, total
         )
 
+    async def has_key(self, *, tenant: str, dedupe_key: str) -> bool:
+        found = await self._notices.find_one(
+            {"tenant_id": tenant, "dedupe_key": dedupe_key}, {"_id": 0, "id": 1}
+        )
+        return found is not None
+
     async def count_notifications(
         self,
         *,

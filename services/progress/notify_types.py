@@ -19,7 +19,7 @@ from services.progress.notices import DeliveryStatus, EpisodeStatus, Notificatio
 from services.progress.notices import Notification as NoticeRow
 from services.progress.notifier import Notifier
 from services.progress.policy import Policy, parse_quiet_hours, parse_shift_starts
-from services.progress.types import ProgressInfo
+from services.progress.types import ProgressInfo, SkillErrors
 
 if TYPE_CHECKING:
     from services.progress.schema import PageInfo
@@ -35,12 +35,6 @@ class AlertFactor:
     direction: str = strawberry.field(description="raises or lowers.")
 
 
-@strawberry.type(description="Wrong answers on one skill, in an alert's pattern.")
-class AlertSkillErrors:
-    skill: str
-    errors: int
-
-
 @strawberry.type(description="What a stall alert says: the unit, the time stuck, the pattern.")
 class StallDetails:
     episode_id: strawberry.ID
@@ -52,10 +46,10 @@ class StallDetails:
     reason: str | None
     unit_replays: int
     unit_attempts: int
-    unit_errors_by_skill: list[AlertSkillErrors]
+    unit_errors_by_skill: list[SkillErrors]
     recent_replays: int
     recent_failed_attempts: int
-    recent_errors_by_skill: list[AlertSkillErrors]
+    recent_errors_by_skill: list[SkillErrors]
     risk_available: bool
     attrition_band: str | None
     stall_band: str | None
@@ -291,8 +285,8 @@ class SweepSummary:
     dead: int
 
 
-def _skills(raw: dict[str, int] | None) -> list[AlertSkillErrors]:
-    return [AlertSkillErrors(skill=k, errors=int(v)) for k, v in sorted((raw or {}).items())]
+def _skills(raw: dict[str, int] | None) -> list[SkillErrors]:
+    return [SkillErrors(skill=k, errors=int(v)) for k, v in sorted((raw or {}).items())]
 
 
 def _notifier(info: ProgressInfo) -> Notifier:

@@ -51,6 +51,8 @@ async def send_reminder(
         at = reminder_time(policy, learner.shift, now)
     else:
         at = after_quiet_hours(policy, now)
+    if await store.alerts.has_key(tenant=tenant, dedupe_key=key):
+        return "duplicate", at
     start, end = day_bounds(policy, at)
     sent = await store.alerts.count_notifications(
         tenant=tenant, recipient_id=learner.id, kinds=REMINDER_KINDS, start=start, end=end
