@@ -75,7 +75,7 @@ async def run_sweep(
         reminders = await remind_unfinished(store=store, snapshot=snapshot, policy=policy, now=now)
         _add(report.stalls, stalls)
         _add(report.reminders, reminders)
-    # Risk sweeps (issue 7 part 4) run here, before delivery, so band-up alerts go out now.
+    # Band-up alerts queued by the risk sweep above go out in this same delivery round.
     if client is not None:
         report.delivery = await deliver_due(
             store=store, policies=policies, client=client, now=now, options=delivery
