@@ -62,12 +62,14 @@ class Context:
         self.outline = DataLoader(outlines)
         self.facts = DataLoader(facts)
         self.latest_risk = DataLoader(latest_loader(store, tenant, self.clock))
-        stats, principal = CompletionStore.beside(store), self.principal
+        principal = self.principal
 
         async def courses(ids: list[str]) -> list[CourseCompletion]:
+            stats = CompletionStore.beside(store)
             return await course_completions(stats=stats, principal=principal, course_ids=ids)
 
         async def units(ids: list[str]) -> list[UnitCompletion]:
+            stats = CompletionStore.beside(store)
             return await unit_completions(stats=stats, principal=principal, unit_ids=ids)
 
         self.course_completion = DataLoader(courses)
