@@ -64,6 +64,7 @@ def _with_lookups(collection: Any) -> Any:
 
     def iter_documents(query: Any) -> Iterable[dict[str, Any]]:
         store = collection._store
+        store._remove_expired_documents()  # TTL indexes expire on read, as the scan does
         lp = indexed(store)
         if lp.recording:  # inside an update: what it changed so far must be found as it is now
             _reindex(lp, store, set().union(*lp.recording))

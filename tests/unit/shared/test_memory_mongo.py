@@ -163,3 +163,17 @@ def test_datetimes_are_normalised_exactly_as_mongomock_does() -> None:
         assert type(_patch_datetimes_quickly(value)) is type(_patch_datetimes(value))
     memory_client()
     assert helpers.patch_datetime_awareness_in_document is _patch_datetimes_quickly
+
+
+async def test_expired_documents_are_gone_from_look_ups_too() -> None:
+    colls = [memory_client(id_lookups=flag)["db"]["ttl"] for flag in (True, False)]
+    old = datetime(2020, 1, 1, tzinfo=UTC)
+    for coll in colls:
+        await coll.create_index("at", expireAfterSeconds=60)
+        now = datetime.now(UTC)
+        await coll.insert_many([{"_id": "old", "at": now}, {"_id": "new", "at": now}])
+        await coll.update_one({"_id": "old"}, {"$set": {"at": old}})  # expires on the next read
+
+    found = [await coll.find({"_id": {"$in": ["old", "new"]}}).to_list() for coll in colls]
+
+    assert [d["_id"] for d in found[0]] == [d["_id"] for d in found[1]] == ["new"]
