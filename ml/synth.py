@@ -13,6 +13,24 @@ import numpy as np
 import pandas as pd
 
 from ml.dataset import Dataset, conform_events, conform_learners
+from ml.synth_dynamics import (
+    ENGAGED_NOISE,
+    NEW_HIRE_DAYS,
+    NEW_HIRE_RAMP,
+    PUSHED_DWELL,
+    PUSHED_HOUR_SHIFT,
+    Lifts,
+    State,
+    advance_intent,
+    advance_workload,
+    forecast,
+    hazard,
+    mean_engagement,
+    p_login,
+    sigmoid,
+    start_probability,
+    units_rate,
+)
 from ml.synth_events import (
     VERB_CODE,
     Answers,
@@ -30,15 +48,7 @@ DEFAULT_START = datetime(2026, 1, 5, tzinfo=UTC)  # a Monday, so weekdays line u
 HOUR_US = 3_600_000_000
 DAY_US = 24 * HOUR_US
 MAX_UNITS_PER_DAY = 5
-TRUTH_HORIZON_DAYS = 14
-P_RESOLVE = 0.02  # daily chance that whatever pushes a learner to leave goes away
-STALL_TRUTH_DAYS = 7
-# Leaving without warning (a better offer, a move): a share of the trigger risk that skips
-# the weeks of fading intent, so leaving is learnable but not separable.
-SHOCK_SHARE = 0.35
-# Being stuck for more than two working days frustrates: it raises the chance that
-# something starts pushing a learner to leave.
-STALL_TRIGGER_FACTOR = 2.5
+TRUTH_SAMPLES = 16  # Monte-Carlo paths per learner and day behind the ground truth
 DEFAULT_REMINDER_SHARE = 0.5
 
 
@@ -68,7 +78,8 @@ def generate(
     rng = np.random.default_rng(seed)
     catalog = make_catalog(rng)
     roster = make_roster(rng, n_learners, origin.to_pydatetime(), tenant_id, catalog.size)
-    world = _World(rng, catalog, roster, origin, days, reminders)
+    truth_rng = np.random.default_rng([seed, 1])  # the world's own draws stay untouched
+    world = _World(rng, catalog, roster, origin, days, reminders, truth_rng)
     chunks = []
     for day in range(days):
         chunks.append(world.step(day))
@@ -88,6 +99,7 @@ class _World:
         origin: pd.Timestamp,
         days: int,
         reminder_share: float,
+        truth_rng: np.random.Generator,
     ) -> None:
         n = len(roster.learners)
         self.origin = origin
@@ -102,9 +114,10 @@ class _World:
         self.workload = rng.normal(0.0, 0.5, size=n)
         self.position = roster.start_position.copy()
         self.attempt = np.zeros(n, dtype=np.int64)
-        self.hazard = np.zeros((days, n))
-        self.q_progress = np.zeros((days + STALL_TRUTH_DAYS, n))
-        self.p_trigger = _sigmoid(roster.trigger_logit)
+        self.truth_rng = truth_rng
+        self.truth: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []
+        self.p_trigger = sigmoid(roster.trigger_logit)
+        self.ramp_scale = np.where(roster.tenure_days < NEW_HIRE_DAYS, NEW_HIRE_RAMP, 1.0)
         self.stuck_days = np.zeros(n, dtype=np.int64)
         self.max_retakes = np.zeros(n, dtype=np.int64)
         manager, n_managers = pd.factorize(roster.learners["manager_id"])
@@ -116,30 +129,21 @@ class _World:
         rng, n = self.rng, len(self.intent)
         weekday = (self.weekday0 + day) % 7 < 5
         self.programme.begin_day(day, self.position, self.employed)
-        frustrated = self.stuck_days >= 2
-        p_start = self.p_trigger * (1 - SHOCK_SHARE) * np.where(frustrated, STALL_TRIGGER_FACTOR, 1)
-        started = ~self.triggered & (rng.random(n) < p_start)
-        self.ramp = np.where(started, rng.uniform(0.05, 0.14, size=n), self.ramp)
-        self.triggered = (self.triggered | started) & ~(rng.random(n) < P_RESOLVE)
-        drift = np.where(self.triggered, self.intent + self.ramp, 0.85 * self.intent)
-        self.intent = np.clip(drift + rng.normal(0.0, 0.04, size=n), 0.0, 3.0)
-        self.workload = 0.9 * self.workload + rng.normal(0.0, 0.15, size=n)
-        self.hazard[day] = np.minimum(
-            _sigmoid(-9.0 + 6.5 * self.intent) + SHOCK_SHARE * self.p_trigger, 0.99
+        p_start = start_probability(self.p_trigger, self.stuck_days)
+        self.intent, self.triggered, self.ramp = advance_intent(
+            rng, self.intent, self.triggered, self.ramp, p_start, self.ramp_scale
         )
+        self.workload = advance_workload(rng, self.workload)
+        today = hazard(self.intent, self.p_trigger)
 
         reminded = weekday & self.programme.reminders(day, self.position, self.employed)
-        mean_engaged = self.roster.engagement + self.workload - 3.0 * self.intent
-        engaged = mean_engaged + rng.normal(0.0, 0.4, size=n)
+        mean_engaged = mean_engagement(
+            self.roster.engagement, self.workload, self.intent, self.triggered
+        )
+        engaged = mean_engaged + rng.normal(0.0, ENGAGED_NOISE, size=n)
         lift = np.where(reminded, REMINDER_LOGIN_LIFT, 0.0)
-        factor = 1.0 if weekday else 0.2
-        p_login = _sigmoid(0.4 + 1.1 * engaged + lift) * factor
         units_lift = np.where(reminded, REMINDER_UNIT_LIFT, 0.0)
-        # The generator's own chance of progress on the open unit today (noise averaged out).
-        p_some = 1.0 - np.exp(-np.exp(0.25 + 0.35 * mean_engaged + units_lift))
-        self.q_progress[day] = self.employed * _sigmoid(0.4 + 1.1 * mean_engaged + lift) * factor
-        self.q_progress[day] *= p_some
-        active = np.flatnonzero(self.employed & (rng.random(n) < p_login))
+        active = np.flatnonzero(self.employed & (rng.random(n) < p_login(engaged, lift, weekday)))
         before = self.position.copy()
         events = self._activity(day, active, engaged[active], units_lift[active])
         touched = np.zeros(n, dtype=bool)
@@ -148,7 +152,8 @@ class _World:
             self.stuck_days = np.where(touched, 0, self.stuck_days + 1)
         self.stuck_days[self.position > before] = 0
 
-        leaves = self.employed & (rng.random(n) < self.hazard[day])
+        self._forecast(day, today)
+        leaves = self.employed & (rng.random(n) < today)
         self.left_day[leaves] = day
         self.employed &= ~leaves
         self.programme.check(day, rng, self.employed, self.roster.ability, self.max_retakes)
@@ -160,7 +165,14 @@ class _World:
         rng, cat, m = self.rng, self.catalog, len(who)
         shift_hour = SHIFT_START_HOUR[self.roster.shift[who]]
         # Learners on their way out log in at more erratic hours.
-        hours = shift_hour + rng.uniform(0.0, 6.0, m) + rng.normal(0.0, 0.5 + self.intent[who])
+        # Pushed ones log in later in their day (interviews, a second job).
+        pushed = self.triggered[who]
+        hours = (
+            shift_hour
+            + rng.uniform(0.0, 6.0, m)
+            + PUSHED_HOUR_SHIFT * pushed
+            + rng.normal(0.0, 0.5 + self.intent[who])
+        )
         t0 = self.origin_us + day * DAY_US + (np.clip(hours, 0.0, 30.0) * HOUR_US).astype(np.int64)
 
         n_logins = 1 + rng.poisson(0.3, size=m)
@@ -174,14 +186,18 @@ class _World:
         k, s = MAX_UNITS_PER_DAY, np.arange(MAX_UNITS_PER_DAY)[:, None]
         unit = cat.paths[self.roster.role[who], (self.position[who] + s) % cat.size]
         quiz = cat.is_quiz[unit]
-        wanted = np.minimum(rng.poisson(np.exp(0.25 + 0.35 * engaged + units_lift)), k)
-        finished_lesson = rng.random((k, m)) < _sigmoid(1.3 + 0.9 * engaged)
+        wanted = np.minimum(rng.poisson(units_rate(engaged, units_lift)), k)
+        finished_lesson = rng.random((k, m)) < sigmoid(1.3 + 0.9 * engaged)
         dwell = cat.nominal_s[unit] * np.where(
             finished_lesson,
-            rng.lognormal(-0.05 + 0.12 * engaged - 0.25 * self.intent[who], 0.3, (k, m)),
+            rng.lognormal(
+                -0.05 + 0.12 * engaged - 0.25 * self.intent[who] - PUSHED_DWELL * pushed,
+                0.3,
+                (k, m),
+            ),
             rng.uniform(0.1, 0.7, (k, m)),
         )
-        replay = ~quiz & (rng.random((k, m)) < _sigmoid(-1.6 + 0.4 * engaged))
+        replay = ~quiz & (rng.random((k, m)) < sigmoid(-1.6 + 0.4 * engaged))
         replay_s = np.where(replay, rng.uniform(20.0, 120.0, (k, m)), 0.0)
 
         nq = cat.n_questions[unit].ravel()
@@ -189,7 +205,7 @@ class _World:
         attempt = np.where(s == 0, self.attempt[who] + 1, 1)
         # Retakes go better: the learner has seen the questions and the feedback.
         ability = self.roster.ability[who] + 0.3 * engaged + 0.5 * (attempt - 1)
-        correct = rng.random(len(q_of)) < _sigmoid(1.1 + 0.8 * ability).ravel()[q_of]
+        correct = rng.random(len(q_of)) < sigmoid(1.1 + 0.8 * ability).ravel()[q_of]
         answer_s = rng.uniform(15.0, 60.0, len(q_of))
         frac = np.bincount(q_of, correct, k * m) / np.maximum(nq, 1)
         quiz_s = np.bincount(q_of, answer_s, k * m)
@@ -246,38 +262,42 @@ class _World:
             checks=checks,
         )
 
-    def _truth(self, ids: np.ndarray) -> pd.DataFrame:
-        """Per learner and day: P(left_at within the next 14 days) along the learner's simulated
-        intent path, and P(no progress on the open unit in the next 7 days).
-
-        Leaving at the end of day k sets left_at to day k+1 at noon, so the 14 days after
-        midnight of day d cover the hazards of days d-1 .. d+12.
-        """
-        n_days = self.days - TRUTH_HORIZON_DAYS + 2
-        if n_days <= 0:
-            return pd.DataFrame({"learner_id": [], "day": [], "p_leave_14d": [], "p_stall_7d": []})
-        zero = np.zeros((1, len(ids)))
-        log_stay = np.vstack([zero, np.cumsum(np.log1p(-self.hazard), 0)])
-        log_idle = np.vstack([zero, np.cumsum(np.log1p(-self.q_progress), 0)])
-        d = np.arange(n_days)[:, None]
-        lo, hi = np.maximum(d - 1, 0), d + TRUTH_HORIZON_DAYS - 1
-        p_leave = 1.0 - np.exp(
-            np.take_along_axis(log_stay, np.broadcast_to(hi, (n_days, len(ids))), 0)
-            - np.take_along_axis(log_stay, np.broadcast_to(lo, (n_days, len(ids))), 0)
+    def _forecast(self, day: int, today: np.ndarray) -> None:
+        """Ground truth for the midnight after `day`, for everyone still employed today."""
+        who = np.flatnonzero(self.employed)
+        state = State(
+            day=day,
+            weekday0=self.weekday0,
+            hazard_today=today[who],
+            intent=self.intent[who],
+            triggered=self.triggered[who],
+            ramp=self.ramp[who],
+            workload=self.workload[who],
+            stuck_days=self.stuck_days[who],
+            engagement=self.roster.engagement[who],
+            p_trigger=self.p_trigger[who],
+            ramp_scale=self.ramp_scale[who],
+            reminded_team=self.programme.reminded[who],
+            done_in_milestone=(self.position - self.programme.start_position)[who],
         )
-        p_stall = np.exp(log_idle[d[:, 0] + STALL_TRUTH_DAYS] - log_idle[d[:, 0]])
-        here = (self.left_day[None, :] < 0) | (self.left_day[None, :] >= d - 1)
-        day_idx, who = np.nonzero(here)
-        days = pd.to_datetime(self.origin_us + day_idx * DAY_US, unit="us", utc=True)
+        lifts = Lifts(login=REMINDER_LOGIN_LIFT, units=REMINDER_UNIT_LIFT)
+        p_leave, p_stall = forecast(self.truth_rng, state, lifts, TRUTH_SAMPLES)
+        self.truth.append((day + 1, who, p_leave, p_stall))
+
+    def _truth(self, ids: np.ndarray) -> pd.DataFrame:
+        """Per learner employed on the day before and midnight `day`: the generator's
+        probability, given its hidden state at that midnight, that left_at falls within the
+        next 14 days (`p_leave_14d`) and that the open unit sees no progress in the next 7
+        days (`p_stall_7d`). See `ml.synth_dynamics.forecast`."""
+        if not self.truth:
+            return pd.DataFrame({"learner_id": [], "day": [], "p_leave_14d": [], "p_stall_7d": []})
+        day = np.concatenate([np.full(len(who), d) for d, who, _, _ in self.truth])
+        who = np.concatenate([who for _, who, _, _ in self.truth])
         return pd.DataFrame(
             {
                 "learner_id": ids[who],
-                "day": days,
-                "p_leave_14d": p_leave[day_idx, who],
-                "p_stall_7d": p_stall[day_idx, who],
+                "day": pd.to_datetime(self.origin_us + day * DAY_US, unit="us", utc=True),
+                "p_leave_14d": np.concatenate([p for _, _, p, _ in self.truth]),
+                "p_stall_7d": np.concatenate([p for _, _, _, p in self.truth]),
             }
         )
-
-
-def _sigmoid(x: np.ndarray | float) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=np.float64)))

@@ -50,6 +50,7 @@ class Roster:
     ability: np.ndarray  # how well they answer quizzes
     trigger_logit: np.ndarray  # daily log-odds that something starts pushing them to leave
     start_position: np.ndarray  # where on their role's path they are on day 0
+    tenure_days: np.ndarray  # days since hire on day 0
 
 
 def make_catalog(rng: np.random.Generator, n_courses: int = 18) -> Catalog:
@@ -123,6 +124,7 @@ def make_roster(
         ability=rng.normal(0.0, 1.0, size=n),
         trigger_logit=trigger_logit,
         start_position=rng.integers(0, max(1, catalog_size // 3), size=n),
+        tenure_days=tenure_days,
     )
 
 

@@ -1,7 +1,8 @@
 """The synthetic world reproduces the published patterns it is calibrated to: reminders lift
 completion of assigned units from ~58% to ~92%; >3 quiz retakes -> ~41% pass rate on later
 performance checks; stalls over 48 h precede leaving; leaving shows 1-2 weeks ahead; and the
-ground truth ranks leavers with an oracle ROC-AUC between 0.80 and 0.92."""
+ground truth ranks leavers with an oracle ROC-AUC between 0.80 and 0.92, and is calibrated
+(it is the generator's probability given its state, not a peek at the simulated future)."""
 
 from __future__ import annotations
 
@@ -104,3 +105,23 @@ def test_stall_truth_ranks_the_stall_labels(world: Dataset, thursdays: pd.DataFr
 
     assert len(rows) == len(examples)
     assert roc_auc_score(rows["stall"], rows["p_stall_7d"]) > 0.75
+
+
+def test_truth_is_the_calibrated_probability_given_the_state(
+    world: Dataset, thursdays: pd.DataFrame
+) -> None:
+    """Forecast from the hidden state, the truth's average matches what then happens, overall
+    and among the learners it puts at high risk; a peek at the future would overshoot there."""
+    assert world.truth is not None
+    truth = world.truth.merge(world.learners[["learner_id", "left_at"]], on="learner_id")
+    truth = truth[truth["day"] <= truth["day"].max() - 14 * DAY]
+    leaves = (truth["left_at"] > truth["day"]) & (truth["left_at"] <= truth["day"] + 14 * DAY)
+    high = truth["p_leave_14d"] > 0.3
+
+    assert abs(truth["p_leave_14d"].mean() / leaves.mean() - 1) < 0.1
+    assert high.sum() > 500
+    assert abs(truth.loc[high, "p_leave_14d"].mean() - leaves[high].mean()) < 0.05
+    stall = thursdays.dropna(subset=["stall"]).merge(
+        world.truth.rename(columns={"day": "as_of"}), on=["learner_id", "as_of"]
+    )
+    assert abs(stall["p_stall_7d"].mean() - stall["stall"].mean()) < 0.03
