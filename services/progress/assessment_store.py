@@ -7,6 +7,7 @@ collections (same database) the way sweeps need them: tenants, and many learners
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict
@@ -33,6 +34,7 @@ from services.progress.store_docs import aware, event_from
 
 _NO_ID = {"_id": 0}
 _DUPLICATE_KEY = 11000
+_IN_CHUNK = 50  # learners per events query
 
 
 class AssessmentStore:
@@ -164,16 +166,24 @@ class AssessmentStore:
     async def events_of(
         self, *, tenant: str, learner_ids: Iterable[str], since: datetime, until: datetime
     ) -> dict[str, list[LearningEvent]]:
-        """Each learner's events in [since, until], oldest first, in one query."""
-        query = {
-            "tenant_id": tenant,
-            "learner_id": {"$in": list(learner_ids)},
-            "ts": {"$gte": since, "$lte": until},
-        }
+        """Each learner's events in [since, until], oldest first: one query per `_IN_CHUNK`
+        learners, run together (a long `$in` list costs the memory fake a scan of it per
+        document; MongoDB answers each from the (tenant_id, learner_id, ts) index)."""
+        ids = list(learner_ids)
         grouped: dict[str, list[LearningEvent]] = defaultdict(list)
-        cursor = self._events.find(query, _NO_ID).sort([("ts", 1), ("event_id", 1)])
-        async for d in cursor:
-            grouped[d["learner_id"]].append(event_from(d))
+
+        async def read(chunk: list[str]) -> None:
+            query = {
+                "tenant_id": tenant,
+                "learner_id": {"$in": chunk},
+                "ts": {"$gte": since, "$lte": until},
+            }
+            async for d in self._events.find(query, _NO_ID):
+                grouped[d["learner_id"]].append(event_from(d))
+
+        await asyncio.gather(*(read(ids[i : i + _IN_CHUNK]) for i in range(0, len(ids), _IN_CHUNK)))
+        for events in grouped.values():
+            events.sort(key=lambda e: (e.ts, e.event_id))
         return grouped
 
 
