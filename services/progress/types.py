@@ -321,31 +321,6 @@ class Learner:
     )
     async def risk_history(
         self, info: ProgressInfo, first: int = 20, after: str | None = None
-    ) -> RiskAssessmentConnection:
-        ctx = info.context
-        page = await risk_queries.risk_history(
-            store=ctx.store, principal=ctx.principal, learner_id=self.id, first=first, after=after
-        )
-        return RiskAssessmentConnection.from_domain(page)
-
-    @strawberry.field(
-        description="The newest stored risk assessment (from risk sweeps), `stale` when it no "
-        "longer describes the learner; null before the first. Managers of the learner and HR "
-        "admins only (FORBIDDEN otherwise)."
-    )
-    async def latest_risk(self, info: ProgressInfo) -> RiskAssessment | None:
-        ctx = info.context
-        found = await risk_queries.latest_risk(
-            principal=ctx.principal, learner_id=self.id, load=ctx.latest_risk.load
-        )
-        return RiskAssessment.from_domain(found.assessment, stale=found.stale) if found else None
-
-    @strawberry.field(
-        description="Every stored risk assessment, newest first, each naming the model "
-        "versions that scored it; `first` is 1..100. Managers of the learner and HR admins only."
-    )
-    async def risk_history(
-        self, info: ProgressInfo, first: int = 20, after: str | None = None
     ) -> RiskAssessmentConnection | None:  # nullable: FORBIDDEN nulls this field alone
         ctx = info.context
         page = await risk_queries.risk_history(
