@@ -110,14 +110,23 @@ class AlertStore:
         self, *, tenant: str, kinds: Iterable[str], keep: Iterable[str], now: datetime
     ) -> int:
         """Withdraw `kinds` not yet due whose dedupe key is not in `keep`; returns how many."""
+        waiting = {
+            "tenant_id": tenant,
+            "kind": {"$in": sorted(kinds)},
+            "status": DeliveryStatus.PENDING.value,
+            "deliver_after": {"$gt": now},
+        }
+        kept = set(keep)
+        projection = {"_id": 0, "id": 1, "dedupe_key": 1}
+        stale = [
+            d["id"]
+            async for d in self._notices.find(waiting, projection)
+            if d["dedupe_key"] not in kept
+        ]
+        if not stale:
+            return 0
         result = await self._notices.update_many(
-            {
-                "tenant_id": tenant,
-                "kind": {"$in": sorted(kinds)},
-                "status": DeliveryStatus.PENDING.value,
-                "deliver_after": {"$gt": now},
-                "dedupe_key": {"$nin": sorted(keep)},
-            },
+            waiting | {"id": {"$in": stale}},
             {"$set": {"status": DeliveryStatus.WITHDRAWN.value}},
         )
         return int(result.modified_count)
@@ -231,10 +240,6 @@ class AlertStore:
     async def episode(self, *, tenant: str, episode_id: str) -> StallEpisode | None:
         found = await self._episodes.find_one({"tenant_id": tenant, "id": episode_id}, _NO_ID)
         return _episode_from(found) if found else None
-
-    async def episodes_by_ids(self, *, tenant: str, ids: Iterable[str]) -> dict[str, StallEpisode]:
-        query = {"tenant_id": tenant, "id": {"$in": sorted(ids)}}
-        return {d["id"]: _episode_from(d) async for d in self._episodes.find(query, _NO_ID)}
 
     async def episodes_of(self, *, tenant: str, learner_ids: Iterable[str]) -> list[StallEpisode]:
         query = {"tenant_id": tenant, "learner_id": {"$in": sorted(learner_ids)}}

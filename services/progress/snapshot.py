@@ -77,9 +77,8 @@ async def load_snapshot(
     *, store: ProgressStore, tenant: str, catalog: PathFacts | None = None
 ) -> Snapshot:
     learners = {w.id: w async for w in store.tenant_learners(tenant=tenant)}
-    ids = sorted(learners)
-    states = dict(await store.unit_states(tenant=tenant, learner_ids=ids))
-    found = await store.enrollments_of(tenant=tenant, learner_ids=ids)
+    states = dict(await store.unit_states(tenant=tenant, learner_ids=None))
+    found = await store.enrollments_of(tenant=tenant, learner_ids=None)
     enrollments = {
         who: [e for e in mine if e.status is EnrollmentStatus.ACTIVE] for who, mine in found.items()
     }

@@ -142,7 +142,8 @@ async def detect_stalls(
     """Open, advance and close the tenant's stall episodes as of `now`."""
     tenant, report = snapshot.tenant, StallReport()
     current = {s.episode_id: s for s in find_stalls(snapshot, policy, now)}
-    for episode in await store.alerts.open_episodes(tenant=tenant):
+    known = {e.id: e for e in await store.alerts.open_episodes(tenant=tenant)}
+    for episode in known.values():
         if episode.id not in current:  # progress since, finished, or left the organisation
             await store.alerts.update_episode(
                 tenant=tenant, episode_id=episode.id, status=EpisodeStatus.CLOSED, closed_at=now
@@ -150,7 +151,6 @@ async def detect_stalls(
             key = f"{NoticeKind.STALL_REMINDER.value}:{episode.id}"
             await store.alerts.withdraw_key(tenant=tenant, dedupe_key=key, now=now)
             report.closed += 1
-    known = await store.alerts.episodes_by_ids(tenant=tenant, ids=current)
     for stall in current.values():
         found = known.get(stall.episode_id)
         if found is not None:
@@ -166,9 +166,9 @@ async def detect_stalls(
                 last_progress_at=stall.last_progress_at,
                 detected_at=now,
             )
-            report.opened += await store.alerts.open_episode(tenant=tenant, episode=episode)
-        if episode.status is EpisodeStatus.CLOSED:
-            continue  # closed by hand or by a racing sweep; progress starts a new one
+            if not await store.alerts.open_episode(tenant=tenant, episode=episode):
+                continue  # tracked already, and closed: progress since starts a new one
+            report.opened += 1
         report.open += 1
         await _advance(store, snapshot, policy, now, risk, episode, report)
     return report

@@ -179,9 +179,12 @@ class ProgressStore:
         return [event_from(d) async for d in self._events.find(query, _NO_ID)]
 
     async def unit_states(
-        self, *, tenant: str, learner_ids: Iterable[str]
+        self, *, tenant: str, learner_ids: Iterable[str] | None
     ) -> dict[str, list[UnitState]]:
-        query = {"tenant_id": tenant, "learner_id": {"$in": list(learner_ids)}}
+        """By learner; `learner_ids=None` reads the whole tenant (sweeps), without a long `$in`."""
+        query: dict[str, Any] = {"tenant_id": tenant}
+        if learner_ids is not None:
+            query["learner_id"] = {"$in": list(learner_ids)}
         grouped: dict[str, list[UnitState]] = defaultdict(list)
         async for d in self._units.find(query, _NO_ID).sort("unit_id", 1):
             grouped[d["learner_id"]].append(unit_from(d))
@@ -262,9 +265,12 @@ class ProgressStore:
         return LearnerPage(tuple(learner_from(d) for d in docs[:first]), len(docs) > first, total)
 
     async def enrollments_of(
-        self, *, tenant: str, learner_ids: Iterable[str]
+        self, *, tenant: str, learner_ids: Iterable[str] | None
     ) -> dict[str, list[Enrollment]]:
-        query = {"tenant_id": tenant, "learner_id": {"$in": list(learner_ids)}}
+        """By learner, oldest first; `learner_ids=None` reads the whole tenant (sweeps)."""
+        query: dict[str, Any] = {"tenant_id": tenant}
+        if learner_ids is not None:
+            query["learner_id"] = {"$in": list(learner_ids)}
         grouped: dict[str, list[Enrollment]] = defaultdict(list)
         async for d in self._enrollments.find(query, _NO_ID).sort("enrolled_at", 1):
             grouped[d["learner_id"]].append(enrollment_from(d))
