@@ -5,6 +5,7 @@ the same idempotency key, and a tenant without a webhook keeps its notifications
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -141,3 +142,24 @@ async def _page(store: ProgressStore, tenant: str) -> NotificationPage:
         tenant=tenant, recipients=None, learners=None, kinds=None,
         unacknowledged=False, first=50, after=None,
     )  # fmt: skip
+
+
+async def test_two_deliverers_at_once_post_each_notification_once(store: ProgressStore) -> None:
+    clock = ManualClock(T0)
+    receiver = Receiver(secret=SECRET, now=clock.now)
+    await store.put_learner(tenant="up", learner=Learner("x", "X", "", "", "day", ""))
+    await store.alerts.set_policy_overrides(
+        tenant="up", overrides={"webhook_url": "http://partner.test/hook", "webhook_secret": SECRET}
+    )
+    for n in range(20):
+        await _enqueue(store, "up", n, clock.now())
+    transport = httpx.ASGITransport(app=receiver.app())
+    async with httpx.AsyncClient(transport=transport) as client:
+        reports = await asyncio.gather(
+            *(
+                deliver(store=store, now=clock.now(), defaults=Policy(), client=client)
+                for _ in range(3)
+            )
+        )
+    assert sum(r.delivered for r in reports) == 20
+    assert len(receiver.requests) == 20 and len(receiver.shown) == 20
