@@ -201,7 +201,7 @@ async def _advance(
             now=now,
             at_shift_start=False,  # the stall is news now; only quiet hours hold it back
         )
-        if outcome != "capped":  # reminded_at: when the learner gets it (their shift start)
+        if outcome != "capped":  # reminded_at: when the learner gets it (after quiet hours)
             episode = replace(episode, reminded_at=at)
             await store.alerts.update_episode(tenant=tenant, episode_id=episode.id, reminded_at=at)
             report.reminded += outcome == "queued"
