@@ -77,7 +77,7 @@ async def alerts(
 async def acknowledge(
     *, store: ProgressStore, principal: Principal, notice_id: str, now: datetime
 ) -> Notification:
-    """A manager (or HR admin) acknowledges an alert: its stall episode stops escalating."""
+    """A manager (or HR admin) acknowledges an alert: its stall episodes stop escalating."""
     notice = await store.alerts.notification(tenant=principal.tenant, notice_id=notice_id)
     if notice is None or notice.kind not in ALERT_KINDS:
         raise NotFound(f"no alert {notice_id!r} in tenant {principal.tenant!r}")
@@ -89,8 +89,8 @@ async def acknowledge(
         tenant=principal.tenant, notice_id=notice_id, by=principal.subject, now=now
     )
     assert done is not None  # it was found above, and notifications are never deleted
-    episode = notice.data.get("episodeId")
-    if episode:
+    ids = notice.data.get("episodeIds") or [notice.data.get("episodeId")]
+    for episode in filter(None, ids):
         found = await store.alerts.episode(tenant=principal.tenant, episode_id=str(episode))
         if found is not None and found.acknowledged_at is None:
             await store.alerts.update_episode(

@@ -35,7 +35,31 @@ class AlertFactor:
     direction: str = strawberry.field(description="raises or lowers.")
 
 
-@strawberry.type(description="What a stall alert says: the unit, the time stuck, the pattern.")
+@strawberry.type(description="One stalled unit or milestone an alert is about.")
+class StalledUnit:
+    episode_id: strawberry.ID
+    unit_id: strawberry.ID
+    course_id: strawberry.ID | None
+    milestone: str | None
+    hours_stuck: float
+    last_progress_at: datetime
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> StalledUnit:
+        return cls(
+            episode_id=strawberry.ID(data["episodeId"]),
+            unit_id=strawberry.ID(data["unitId"]),
+            course_id=data.get("courseId"),
+            milestone=data.get("milestone"),
+            hours_stuck=float(data.get("hoursStuck", 0.0)),
+            last_progress_at=datetime.fromisoformat(data["lastProgressAt"]),
+        )
+
+
+@strawberry.type(
+    description="What a stall alert says: the unit stuck longest (and `units`, every stall the "
+    "alert covers), the time stuck, the recent pattern and the learner's risk factors."
+)
 class StallDetails:
     episode_id: strawberry.ID
     unit_id: strawberry.ID
@@ -55,6 +79,7 @@ class StallDetails:
     stall_band: str | None
     model_version: str | None
     factors: list[AlertFactor]
+    units: list[StalledUnit]
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> StallDetails:
@@ -83,6 +108,7 @@ class StallDetails:
                 AlertFactor(label=f["label"], direction=f["direction"])
                 for f in risk.get("factors", [])
             ],
+            units=[StalledUnit.from_data(e) for e in data.get("episodes") or [data]],
         )
 
 

@@ -5,33 +5,29 @@ An episode runs: reminder to the learner → learning-risk alert to their manage
 reminder has had `alert_after_hours` without effect, or at once when the learner's latest risk
 assessment is in a high band) → escalation to the manager's manager, or HR, when nobody has
 acknowledged the alert within `escalate_after_hours`. Each step happens once per episode
-(dedupe keys), and the episode closes by itself when the learner progresses on it.
+(dedupe keys); a learner's episodes due in the same sweep share one alert (`stall_alerts`).
+The episode closes by itself when the learner progresses on it.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
 
-from services.progress import outbox
-from services.progress.domain import Learner
-from services.progress.notices import (
-    HR_RECIPIENT,
-    EpisodeStatus,
-    NoticeKind,
-    StallEpisode,
-    episode_id,
-)
+from services.progress.notices import EpisodeStatus, NoticeKind, StallEpisode, episode_id
 from services.progress.policy import Policy
 from services.progress.reminders import send_reminder
-from services.progress.risk_view import RiskLookup, RiskView
+from services.progress.risk_view import RiskLookup
 from services.progress.snapshot import Snapshot
+from services.progress.stall_alerts import (
+    episode_data,
+    hours_stuck,
+    send_alert,
+    send_escalation,
+    what,
+)
 from services.progress.store import ProgressStore
-from services.progress.tracking import UnitState
-
-RECENT = timedelta(days=14)  # the "recent pattern" an alert describes
 
 
 @dataclass(frozen=True)
@@ -93,44 +89,6 @@ def find_stalls(snapshot: Snapshot, policy: Policy, now: datetime) -> list[Stall
     return stalls
 
 
-def pattern(states: list[UnitState], stall: Stall, now: datetime) -> dict[str, Any]:
-    """The stuck unit's replays, attempts and errors by skill, and the same over all units the
-    learner touched in the last two weeks."""
-    unit = next((u for u in states if u.unit_id == stall.unit_id), None)
-    recent = [u for u in states if u.last_at is not None and u.last_at >= now - RECENT]
-    errors: Counter[str] = Counter()
-    for u in recent:
-        errors.update(u.errors)
-    return {
-        "unit": {
-            "replays": unit.replays if unit else 0,
-            "attempts": unit.attempts if unit else 0,
-            "dwellS": unit.dwell_s if unit else 0,
-            "errorsBySkill": dict(sorted(unit.errors.items())) if unit else {},
-        },
-        "recent": {
-            "days": RECENT.days,
-            "unitsTouched": len(recent),
-            "replays": sum(u.replays for u in recent),
-            "failedAttempts": sum(u.attempts - (1 if u.passed else 0) for u in recent),
-            "errorsBySkill": dict(sorted(errors.items())),
-        },
-    }
-
-
-def factors_of(risk: RiskView | None) -> dict[str, Any]:
-    if risk is None:
-        return {"available": False, "factors": []}
-    return {
-        "available": True,
-        "attritionBand": risk.attrition_band,
-        "stallBand": risk.stall_band,
-        "modelVersion": risk.model_version,
-        "stale": risk.stale,
-        "factors": [{"label": f.label, "direction": f.direction} for f in risk.factors],
-    }
-
-
 async def detect_stalls(
     *,
     store: ProgressStore,
@@ -139,7 +97,8 @@ async def detect_stalls(
     now: datetime,
     risk: RiskLookup | None = None,
 ) -> StallReport:
-    """Open, advance and close the tenant's stall episodes as of `now`."""
+    """Open, advance and close the tenant's stall episodes as of `now`. Episodes of one learner
+    that become due for an alert (or an escalation) in the same sweep share one notification."""
     tenant, report = snapshot.tenant, StallReport()
     current = {s.episode_id: s for s in find_stalls(snapshot, policy, now)}
     known = {e.id: e for e in await store.alerts.open_episodes(tenant=tenant)}
@@ -151,155 +110,112 @@ async def detect_stalls(
             key = f"{NoticeKind.STALL_REMINDER.value}:{episode.id}"
             await store.alerts.withdraw_key(tenant=tenant, dedupe_key=key, now=now)
             report.closed += 1
+    to_alert: dict[str, list[StallEpisode]] = defaultdict(list)
+    to_escalate: dict[str, list[StallEpisode]] = defaultdict(list)
+    escalate_after = timedelta(hours=policy.escalate_after_hours)
     for stall in current.values():
-        found = known.get(stall.episode_id)
-        if found is not None:
-            episode = found
-        else:
-            episode = StallEpisode(
-                id=stall.episode_id,
-                learner_id=stall.learner_id,
-                subject=stall.subject,
-                unit_id=stall.unit_id,
-                course_id=stall.course_id,
-                milestone=stall.milestone,
-                last_progress_at=stall.last_progress_at,
-                detected_at=now,
-            )
+        episode = known.get(stall.episode_id) or _new_episode(stall, now)
+        if stall.episode_id not in known:
             if not await store.alerts.open_episode(tenant=tenant, episode=episode):
                 continue  # tracked already, and closed: progress since starts a new one
             report.opened += 1
         report.open += 1
-        await _advance(store, snapshot, policy, now, risk, episode, report)
+        if episode.reminded_at is None:
+            episode = await _remind(store, snapshot, policy, episode, now, report)
+        if episode.alerted_at is None:
+            to_alert[episode.learner_id].append(episode)
+        elif (
+            episode.acknowledged_at is None
+            and episode.escalated_at is None
+            and now >= episode.alerted_at + escalate_after
+        ):
+            to_escalate[episode.learner_id].append(episode)
+    for learner_id, waiting in to_alert.items():
+        await _alert(store, snapshot, policy, now, risk, learner_id, waiting, report)
+    for learner_id, unanswered in to_escalate.items():
+        learner = snapshot.learners[learner_id]
+        await send_escalation(
+            store=store, snapshot=snapshot, learner=learner, episodes=unanswered, now=now
+        )
+        for episode in unanswered:
+            await store.alerts.update_episode(
+                tenant=tenant, episode_id=episode.id, escalated_at=now
+            )
+        report.escalated += 1
     return report
 
 
-async def _advance(
+def _new_episode(stall: Stall, now: datetime) -> StallEpisode:
+    return StallEpisode(
+        id=stall.episode_id,
+        learner_id=stall.learner_id,
+        subject=stall.subject,
+        unit_id=stall.unit_id,
+        course_id=stall.course_id,
+        milestone=stall.milestone,
+        last_progress_at=stall.last_progress_at,
+        detected_at=now,
+    )
+
+
+async def _remind(
+    store: ProgressStore,
+    snapshot: Snapshot,
+    policy: Policy,
+    episode: StallEpisode,
+    now: datetime,
+    report: StallReport,
+) -> StallEpisode:
+    """The learner's reminder, as soon as quiet hours allow (a later sweep retries when the
+    day's cap is reached); `reminded_at` is when it reaches them."""
+    learner, subject = snapshot.learners[episode.learner_id], what(episode)
+    outcome, at = await send_reminder(
+        store=store,
+        tenant=snapshot.tenant,
+        policy=policy,
+        learner=learner,
+        kind=NoticeKind.STALL_REMINDER,
+        key=f"{NoticeKind.STALL_REMINDER.value}:{episode.id}",
+        subject=f"Pick up {subject} where you left it",
+        body=f"You started {subject} {hours_stuck(episode, now):.0f} hours ago; it takes about "
+        f"{snapshot.minutes_of(episode.unit_id):.0f} minutes to finish.",
+        data=episode_data(episode, now),
+        now=now,
+        at_shift_start=False,  # the stall is news now; only quiet hours hold it back
+    )
+    if outcome == "capped":
+        return episode
+    await store.alerts.update_episode(tenant=snapshot.tenant, episode_id=episode.id, reminded_at=at)
+    report.reminded += outcome == "queued"
+    return replace(episode, reminded_at=at)
+
+
+async def _alert(
     store: ProgressStore,
     snapshot: Snapshot,
     policy: Policy,
     now: datetime,
     risk: RiskLookup | None,
-    episode: StallEpisode,
+    learner_id: str,
+    waiting: list[StallEpisode],
     report: StallReport,
 ) -> None:
-    tenant, learner = snapshot.tenant, snapshot.learners[episode.learner_id]
-    hours = (now - episode.last_progress_at).total_seconds() / 3600
-    what = _what(episode)
-    if episode.reminded_at is None:
-        outcome, at = await send_reminder(
-            store=store,
-            tenant=tenant,
-            policy=policy,
-            learner=learner,
-            kind=NoticeKind.STALL_REMINDER,
-            key=f"{NoticeKind.STALL_REMINDER.value}:{episode.id}",
-            subject=f"Pick up {what} where you left it",
-            body=f"You started {what} {hours:.0f} hours ago; it takes about "
-            f"{snapshot.minutes_of(episode.unit_id):.0f} minutes to finish.",
-            data=_episode_data(episode) | {"hoursStuck": round(hours, 1)},
-            now=now,
-            at_shift_start=False,  # the stall is news now; only quiet hours hold it back
-        )
-        if outcome != "capped":  # reminded_at: when the learner gets it (after quiet hours)
-            episode = replace(episode, reminded_at=at)
-            await store.alerts.update_episode(tenant=tenant, episode_id=episode.id, reminded_at=at)
-            report.reminded += outcome == "queued"
-    if episode.alerted_at is None:
-        view = await risk(tenant, learner.id) if risk else None
-        waited = episode.reminded_at is not None and now >= episode.reminded_at + timedelta(
-            hours=policy.alert_after_hours
-        )
-        high = view is not None and view.worst_band_in(policy.high_bands)
-        if not (waited or high):
-            return
-        data = _episode_data(episode) | {
-            "hoursStuck": round(hours, 1),
-            "reason": "high risk band" if high else "no progress after a reminder",
-            "pattern": pattern(snapshot.states.get(learner.id, []), _stall_of(episode), now),
-            "risk": factors_of(view),
-        }
-        factors = ", ".join(f["label"] for f in data["risk"]["factors"]) or "none available"
-        recipient, role = (
-            (learner.manager_id, "manager") if learner.manager_id else (HR_RECIPIENT, "hr_admin")
-        )
-        await outbox.enqueue(
-            store=store,
-            tenant=tenant,
-            recipient_id=recipient,
-            recipient_role=role,
-            kind=NoticeKind.STALL_ALERT.value,
-            dedupe_key=f"{NoticeKind.STALL_ALERT.value}:{episode.id}",
-            subject=f"{learner.name} is stuck on {what} ({hours:.0f} h)",
-            body=f"{learner.name} has made no progress on {what} for {hours:.0f} hours. "
-            f"Risk factors: {factors}.",
-            data=data,
-            now=now,
-            learner_id=learner.id,
-        )
-        await store.alerts.update_episode(tenant=tenant, episode_id=episode.id, alerted_at=now)
-        report.alerted += 1
+    """Alert the manager about the learner's episodes whose reminder had `alert_after_hours`
+    without effect, or about all of them at once when the learner's risk band is high."""
+    view = await risk(snapshot.tenant, learner_id) if risk else None
+    high = view is not None and view.worst_band_in(policy.high_bands)
+    after = timedelta(hours=policy.alert_after_hours)
+    due = [
+        e for e in waiting if high or (e.reminded_at is not None and now >= e.reminded_at + after)
+    ]
+    if not due:
         return
-    due = episode.alerted_at + timedelta(hours=policy.escalate_after_hours)
-    if episode.acknowledged_at is None and episode.escalated_at is None and now >= due:
-        await _escalate(store, snapshot, learner, episode, hours, now)
-        await store.alerts.update_episode(tenant=tenant, episode_id=episode.id, escalated_at=now)
-        report.escalated += 1
-
-
-async def _escalate(
-    store: ProgressStore,
-    snapshot: Snapshot,
-    learner: Learner,
-    episode: StallEpisode,
-    hours: float,
-    now: datetime,
-) -> None:
-    manager = snapshot.learners.get(learner.manager_id or "")
-    above = manager.manager_id if manager else None
-    recipient, role = (above, "manager") if above else (HR_RECIPIENT, "hr_admin")
-    what = _what(episode)
-    await outbox.enqueue(
-        store=store,
-        tenant=snapshot.tenant,
-        recipient_id=recipient,
-        recipient_role=role,
-        kind=NoticeKind.STALL_ESCALATED.value,
-        dedupe_key=f"{NoticeKind.STALL_ESCALATED.value}:{episode.id}",
-        subject=f"Unacknowledged: {learner.name} stuck on {what} ({hours:.0f} h)",
-        body=f"The alert to {manager.name if manager else 'their manager'} about {learner.name} "
-        f"on {what} has not been acknowledged.",
-        data=_episode_data(episode)
-        | {"hoursStuck": round(hours, 1), "managerId": learner.manager_id},
-        now=now,
-        learner_id=learner.id,
+    learner = snapshot.learners[learner_id]
+    await send_alert(
+        store=store, snapshot=snapshot, learner=learner, episodes=due, view=view, high=high, now=now
     )
-
-
-def _what(episode: StallEpisode) -> str:
-    if episode.subject == "milestone":
-        return f"milestone {episode.milestone!r} (next unit {episode.unit_id})"
-    return f"unit {episode.unit_id}"
-
-
-def _episode_data(episode: StallEpisode) -> dict[str, Any]:
-    return {
-        "episodeId": episode.id,
-        "subject": episode.subject,
-        "unitId": episode.unit_id,
-        "courseId": episode.course_id,
-        "milestone": episode.milestone,
-        "lastProgressAt": episode.last_progress_at.isoformat(),
-    }
-
-
-def _stall_of(episode: StallEpisode) -> Stall:
-    return Stall(
-        episode.learner_id,
-        episode.subject,
-        episode.unit_id,
-        episode.unit_id,
-        episode.course_id,
-        episode.milestone,
-        episode.last_progress_at,
-    )
+    for episode in due:
+        await store.alerts.update_episode(
+            tenant=snapshot.tenant, episode_id=episode.id, alerted_at=now
+        )
+    report.alerted += 1

@@ -9,6 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from learnpulse.auth import Principal
+from services.progress import notifications
 from services.progress.domain import (
     CourseOutline,
     Enrollment,
@@ -153,3 +155,29 @@ async def test_a_leaver_has_no_stall(store: ProgressStore) -> None:
     assert report.stalls.closed == 1
     (episode,) = await store.alerts.all_episodes(tenant=T)
     assert episode.status is EpisodeStatus.CLOSED
+
+
+async def test_units_stalled_together_share_one_alert_and_one_acknowledgement(
+    store: ProgressStore,
+) -> None:
+    await act(store, 1, "launched", "u-1", MON)
+    await act(store, 2, "launched", "u-2", MON + timedelta(hours=2))
+    for hours in (51, 75, 80):
+        await run_sweep(store=store, now=MON + timedelta(hours=hours), defaults=POLICY, tenants=[T])
+    alerts = [n for n in await sent(store) if n.kind == "stall.alert"]
+    assert len(alerts) == 1
+    (alert,) = alerts
+    assert alert.subject == "Ana is stuck on unit u-1 (75 h) and 1 more"
+    assert [e["unitId"] for e in alert.data["episodes"]] == ["u-1", "u-2"]
+    assert alert.data["unitId"] == "u-1" and alert.data["hoursStuck"] == 75.0
+    boss = Principal("t1", "boss", frozenset({"manager"}), frozenset({"ana"}))
+    await notifications.acknowledge(
+        store=store, principal=boss, notice_id=alert.id, now=MON + timedelta(hours=76)
+    )
+    episodes = await store.alerts.open_episodes(tenant=T)
+    assert [e.acknowledged_by for e in episodes] == ["boss", "boss"]
+    # Acknowledged: two days later nothing escalates.
+    late = await run_sweep(
+        store=store, now=MON + timedelta(hours=130), defaults=POLICY, tenants=[T]
+    )
+    assert late.stalls.escalated == 0
