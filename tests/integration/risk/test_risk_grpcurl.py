@@ -1,6 +1,7 @@
 """Wire compatibility: grpcurl (a Go client, knowing only what reflection tells it) against
-`learnpulse risk serve` — health, listing and describing the API, a score, and the statuses
-a partner gets for a bad verb, a negative duration and a missing key."""
+`learnpulse risk serve` — health, listing and describing the API, a score (per event and as
+`event_columns`), and the statuses a partner gets for a bad verb, a negative duration and a
+missing key."""
 
 from __future__ import annotations
 
@@ -131,3 +132,40 @@ async def test_without_a_key_the_call_is_unauthenticated(target: str) -> None:
     code, out = await run(target, f"{SERVICE}/ScoreTrajectories", data=request, key=None)
     assert code == 64 + grpc.StatusCode.UNAUTHENTICATED.value[0], out
     assert "Code: Unauthenticated" in out
+
+
+def columnar(duration_s: float = 300) -> dict[str, object]:
+    """`trajectory()` with its two events as `event_columns` (JSON: int64 as strings)."""
+    from datetime import datetime
+
+    stamps = ("2026-11-20T09:00:00+00:00", "2026-11-20T09:05:00+00:00")
+    micros = [str(int(datetime.fromisoformat(s).timestamp()) * 1_000_000) for s in stamps]
+    return {
+        "trajectories": [{"profile": trajectory()["profile"]}],
+        "event_columns": {
+            "counts": [2],
+            "ts_us": micros,
+            "verbs": ["login", "progressed"],
+            "verb": [0, 1],
+            "course_ids": ["", "c-1"],
+            "course": [0, 1],
+            "unit_ids": ["", "u-1"],
+            "unit": [0, 1],
+            "duration_s": [0, duration_s],
+        },
+        "as_of": AS_OF,
+        "explain": True,
+    }
+
+
+async def test_event_columns_from_json_score_as_the_same_events(target: str) -> None:
+    rows = {"trajectories": [trajectory()], "as_of": AS_OF, "explain": True}
+    code, by_rows = await run(target, f"{SERVICE}/ScoreTrajectories", data=rows)
+    assert code == 0, by_rows
+    code, by_columns = await run(target, f"{SERVICE}/ScoreTrajectories", data=columnar())
+    assert code == 0, by_columns
+    assert json.loads(by_columns) == json.loads(by_rows)
+
+    code, out = await run(target, f"{SERVICE}/ScoreTrajectories", data=columnar(-5))
+    assert code == 64 + grpc.StatusCode.INVALID_ARGUMENT.value[0], out
+    assert "event_columns.duration_s[1]: must be >= 0 (trajectories[0].events[1])" in out
