@@ -104,6 +104,8 @@ FEATURE_LABELS: dict[str, str] = {
     "hour_of_day_std_7d": "Spread of login hour of day, last 7 days (hours)",
     "login_hour_shift": "Mean login hour, last 7 days vs the 21 before (hours apart)",
     "login_hour_mean_7d": "Mean login hour of day, last 7 days (UTC, circular)",
+    "dwell_ratio_3d": "Time per opened unit vs the expected 5 minutes, last 3 days",
+    "open_unit_attempts": "Attempts at the current unfinished unit",
 }
 FEATURE_NAMES: list[str] = list(FEATURE_LABELS)
 CATEGORICAL_FEATURES: list[str] = ["role_code", "department_code", "shift_code"]
@@ -234,6 +236,10 @@ def _features(w: _Window, n: int, hired: np.ndarray, codes: dict[str, np.ndarray
     dwell_7d, dwell_28d = count(dwelling & in7, w.duration), count(dwelling, w.duration)
     f["dwell_ratio_7d"] = _ratio(dwell_7d, f["launches_7d"] * EXPECTED_UNIT_SECONDS)
     f["dwell_ratio_28d"] = _ratio(dwell_28d, f["launches_28d"] * EXPECTED_UNIT_SECONDS)
+    launches_3d = count(launched & in3)
+    f["dwell_ratio_3d"] = _ratio(
+        count(dwelling & in3, w.duration), launches_3d * EXPECTED_UNIT_SECONDS
+    )
     f["replays_14d"] = count(w.is_("replayed") & in14)
     f["completions_7d"], f["completions_28d"] = count(completed & in7), count(completed)
     f["completions_3d"], f["completions_14d"] = count(completed & in3), count(completed & in14)
@@ -242,7 +248,11 @@ def _features(w: _Window, n: int, hired: np.ndarray, codes: dict[str, np.ndarray
         f["completions_7d"], f["completions_14d"] - f["completions_7d"]
     )
     f["completion_rate_28d"] = _ratio(f["completions_28d"], f["launches_28d"])
-    _, opened = w.open_unit(n)
+    open_code, opened = w.open_unit(n)
+    on_open = open_code[w.who] == w.unit
+    tries = np.zeros(n)
+    np.maximum.at(tries, w.who[on_open], w.attempt[on_open].astype(np.float64))
+    f["open_unit_attempts"] = tries
     f["current_stall_hours"] = np.nan_to_num((now - opened) / _US_PER_HOUR, nan=0.0)
 
     f["quiz_attempts_28d"] = count(results)
