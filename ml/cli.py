@@ -15,6 +15,12 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ml.dataset import Dataset
 
+# The default synthetic world (`--synthetic`, seed 7) that evaluation figures refer to: big
+# enough that the test set holds ~1,000 leavers within 14 days, so ROC-AUC is not noise.
+# `make up` trains its first champions on a smaller world (ml.training.ensure_champions).
+DEFAULT_LEARNERS = 10_000
+DEFAULT_DAYS = 120
+
 
 def add_commands(subparsers: Any) -> None:
     """Add `synth`, `train`, `import-xapi`, `evaluate` and `promote` to the subparsers."""
@@ -70,8 +76,8 @@ def add_source(p: argparse.ArgumentParser, *, required: bool = True) -> None:
         "--from", dest="url", help="an NDJSON export URL, e.g. http://host/export/trajectories"
     )
     p.add_argument("--token", help="with --from: bearer token")
-    p.add_argument("--learners", type=int, default=1500, help="with --synthetic")
-    p.add_argument("--days", type=int, default=90, help="with --synthetic")
+    p.add_argument("--learners", type=int, default=DEFAULT_LEARNERS, help="with --synthetic")
+    p.add_argument("--days", type=int, default=DEFAULT_DAYS, help="with --synthetic")
     p.add_argument("--seed", type=int, default=7)
 
 
