@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from risk_fakes import make_model_set
 
+from learnpulse.risk.v1 import risk_pb2
 from services.risk import bench, bench_procs, scoring
 from services.risk.models import ModelSet
 
@@ -36,26 +37,26 @@ def test_the_three_inputs_score_the_same(models: ModelSet) -> None:
     from_events = scoring.score_trajectories(
         models=models, trajectories=trajectories, as_of=as_of.to_pydatetime()
     )
-    from_features = [
-        score
-        for request in requests
-        for score in scoring.score_trajectories(
-            models=models,
-            trajectories=request.trajectories,
-            as_of=as_of.to_pydatetime(),
-            feature_names=request.feature_names,
-        )
-    ]
-    from_columns = [
-        score
-        for request in columnar
-        for score in scoring.score_trajectories(
-            models=models,
-            trajectories=request.trajectories,
-            as_of=request.as_of.ToDatetime(),
-            event_columns=request.event_columns,
-        )
-    ]
+
+    def score_batches(
+        requests: list[risk_pb2.ScoreTrajectoriesRequest],
+    ) -> list[risk_pb2.LearnerScore]:
+        """Each request as the servicer passes it on: features or columns, whichever it has."""
+        return [
+            score
+            for request in requests
+            for score in scoring.score_trajectories(
+                models=models,
+                trajectories=request.trajectories,
+                as_of=as_of.to_pydatetime(),
+                feature_names=request.feature_names,
+                event_columns=(
+                    request.event_columns if request.HasField("event_columns") else None
+                ),
+            )
+        ]
+
+    from_features, from_columns = score_batches(requests), score_batches(columnar)
     assert from_columns == from_events
     meta = models.attrition.meta
     offline = models.attrition.booster.predict(features[list(meta.features)].to_numpy(np.float64))
