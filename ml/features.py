@@ -169,10 +169,10 @@ def feature_matrix(
     into VERBS; len(VERBS) for any other verb), `unit` (index into `unit_names`) and the
     canonical columns (`score` NaN where the events table has it NaN).
     """
-    codes = {
-        column: np.array([category_code(column, v) for v in values], dtype=np.float64)
-        for column, values in profile.items()
-    }
+    codes = {}
+    for column, values in profile.items():
+        known = {v: category_code(column, v) for v in set(values)}  # a batch repeats a few
+        codes[column] = np.array([known[v] for v in values], dtype=np.float64)
     lookback = as_of_us - LOOKBACK_DAYS * _US_PER_DAY
     keep = np.flatnonzero((ts_us < as_of_us) & (ts_us >= lookback))
     w = _Window(
