@@ -30,7 +30,7 @@ from services.progress.assessments import (
     Trigger,
 )
 from services.progress.domain import LearningEvent
-from services.progress.store_docs import aware, event_from
+from services.progress.store_docs import aware, doc_id, event_from
 
 _NO_ID = {"_id": 0}
 _DUPLICATE_KEY = 11000
@@ -46,7 +46,8 @@ class AssessmentStore:
         await self._assessments.create_index(
             [("tenant_id", 1), ("learner_id", 1), ("as_of", -1)], unique=True
         )
-        await self._pending.create_index([("tenant_id", 1), ("learner_id", 1)], unique=True)
+        # marks are keyed (and kept unique) by `_id`, tenant|learner; this lists a tenant's
+        await self._pending.create_index([("tenant_id", 1), ("learner_id", 1)])
         await self._sweeps.create_index("tenant_id", unique=True)
 
     # -- assessments -------------------------------------------------------------------------
@@ -99,10 +100,14 @@ class AssessmentStore:
     # -- learners waiting to be scored ------------------------------------------------------
 
     async def mark_pending(self, *, tenant: str, learner_ids: Iterable[str]) -> None:
-        """Note new activity; one upsert per learner in one round trip. The counter lets a
-        sweep clear only the marks it has scored (activity during scoring keeps its mark)."""
+        """Note new activity: one upsert per learner by `_id`, in one round trip. The counter
+        lets a sweep clear only the marks it scored (activity during scoring keeps its mark)."""
         ops = [
-            UpdateOne({"tenant_id": tenant, "learner_id": i}, {"$inc": {"marks": 1}}, upsert=True)
+            UpdateOne(
+                {"_id": doc_id(tenant, i)},
+                {"$inc": {"marks": 1}, "$setOnInsert": {"tenant_id": tenant, "learner_id": i}},
+                upsert=True,
+            )
             for i in sorted(set(learner_ids))
         ]
         if ops:
@@ -118,11 +123,11 @@ class AssessmentStore:
 
     async def see_pending(self, *, tenant: str, learner_ids: Iterable[str], now: datetime) -> None:
         """Start the debounce of marks no sweep had seen."""
-        query = {"tenant_id": tenant, "learner_id": {"$in": list(learner_ids)}, "seen_at": None}
+        query = {"_id": {"$in": _ids(tenant, learner_ids)}, "seen_at": None}
         await self._pending.update_many(query, {"$set": {"seen_at": now}})
 
     async def pending_among(self, *, tenant: str, learner_ids: Iterable[str]) -> set[str]:
-        query = {"tenant_id": tenant, "learner_id": {"$in": list(learner_ids)}}
+        query = {"_id": {"$in": _ids(tenant, learner_ids)}}
         return {d["learner_id"] async for d in self._pending.find(query, _NO_ID)}
 
     async def clear_pending(
@@ -130,14 +135,12 @@ class AssessmentStore:
     ) -> None:
         """Drop the marks that are still exactly as read; one that newer activity changed stays,
         and with `now` its debounce starts again from then."""
-        ops = [
-            DeleteOne({"tenant_id": tenant, "learner_id": i, "marks": n}) for i, n in marks.items()
-        ]
+        ops = [DeleteOne({"_id": doc_id(tenant, i), "marks": n}) for i, n in marks.items()]
         if not ops:
             return
         await self._pending.bulk_write(ops, ordered=False)
         if now is not None:
-            query = {"tenant_id": tenant, "learner_id": {"$in": list(marks)}}
+            query = {"_id": {"$in": _ids(tenant, marks)}}
             await self._pending.update_many(query, {"$set": {"seen_at": now}})
 
     # -- sweep state ---------------------------------------------------------------------------
@@ -185,6 +188,10 @@ class AssessmentStore:
         for events in grouped.values():
             events.sort(key=lambda e: (e.ts, e.event_id))
         return grouped
+
+
+def _ids(tenant: str, learner_ids: Iterable[str]) -> list[str]:
+    return sorted(doc_id(tenant, i) for i in set(learner_ids))
 
 
 def _doc(tenant: str, a: Assessment) -> dict[str, Any]:
