@@ -98,7 +98,11 @@ class GrpcRiskScorer:
             raise ScorerUnavailable(exc.code().name, exc.details() or "") from exc
         if len(response.scores) != len(trajectories):
             raise ScorerUnavailable("INTERNAL", "the number of scores differs from the request")
-        return [from_proto(s) for s in response.scores]
+        # Scores come back in request order; the id we sent is the one we store under.
+        return [
+            from_proto(s, learner_id=t.learner.id)
+            for s, t in zip(response.scores, trajectories, strict=True)
+        ]
 
 
 def to_proto(t: Trajectory) -> risk_pb2.Trajectory:
@@ -134,8 +138,8 @@ def to_proto(t: Trajectory) -> risk_pb2.Trajectory:
     return risk_pb2.Trajectory(profile=profile, events=events)
 
 
-def from_proto(s: risk_pb2.LearnerScore) -> Score:
-    return Score(s.learner_id, _estimate(s.attrition), _estimate(s.stall))
+def from_proto(s: risk_pb2.LearnerScore, *, learner_id: str | None = None) -> Score:
+    return Score(learner_id or s.learner_id, _estimate(s.attrition), _estimate(s.stall))
 
 
 def _estimate(e: risk_pb2.RiskEstimate) -> Estimate:
