@@ -23,7 +23,6 @@ from ml.synth_dynamics import (
     State,
     advance_intent,
     advance_workload,
-    avoidance,
     forecast,
     hazard,
     mean_engagement,
@@ -143,9 +142,7 @@ class _World:
         )
         engaged = mean_engaged + rng.normal(0.0, ENGAGED_NOISE, size=n)
         lift = np.where(reminded, REMINDER_LOGIN_LIFT, 0.0)
-        open_unit = self.catalog.paths[self.roster.role, self.position % self.catalog.size]
-        put_off = avoidance(self.catalog.is_quiz[open_unit], self.attempt, self.stuck_days)
-        units_lift = np.where(reminded, REMINDER_UNIT_LIFT, 0.0) - put_off
+        units_lift = np.where(reminded, REMINDER_UNIT_LIFT, 0.0)
         active = np.flatnonzero(self.employed & (rng.random(n) < p_login(engaged, lift, weekday)))
         before = self.position.copy()
         events = self._activity(day, active, engaged[active], units_lift[active])
@@ -281,10 +278,6 @@ class _World:
             p_trigger=self.p_trigger[who],
             ramp_scale=self.ramp_scale[who],
             reminded_team=self.programme.reminded[who],
-            open_is_quiz=self.catalog.is_quiz[
-                self.catalog.paths[self.roster.role[who], self.position[who] % self.catalog.size]
-            ],
-            attempts=self.attempt[who],
             done_in_milestone=(self.position - self.programme.start_position)[who],
         )
         lifts = Lifts(login=REMINDER_LOGIN_LIFT, units=REMINDER_UNIT_LIFT)

@@ -34,22 +34,10 @@ PUSHED_HOUR_SHIFT = 3.5  # ... and log in later in their day (hours): interviews
 NEW_HIRE_DAYS = 180
 NEW_HIRE_RAMP = 1.6  # once pushed, new hires make up their minds faster
 WEEKEND_FACTOR = 0.2
-AVOID_ATTEMPTS = 2
-AVOID_FAILED = 1.0
-AVOID_STUCK_DAYS = 3
-AVOID_STUCK = 0.5
 LEAVE_HORIZON_DAYS = 14
 STALL_HORIZON_DAYS = 7
 MILESTONE_DAYS = 14
 UNITS_PER_MILESTONE = 8
-
-
-def avoidance(open_is_quiz: np.ndarray, attempts: np.ndarray, stuck_days: np.ndarray):
-    """How much less a learner wants to work through units today (log-rate): a quiz they
-    have already failed twice, and a unit left alone for AVOID_STUCK_DAYS working days or
-    more, both put them off."""
-    failed = open_is_quiz & (attempts >= AVOID_ATTEMPTS)
-    return AVOID_FAILED * failed + AVOID_STUCK * (stuck_days >= AVOID_STUCK_DAYS)
 
 
 def sigmoid(x: np.ndarray | float) -> np.ndarray:
@@ -110,7 +98,7 @@ def p_login(engaged: np.ndarray, login_lift: np.ndarray, weekday: bool) -> np.nd
 
 def units_rate(engaged: np.ndarray, units_lift: np.ndarray) -> np.ndarray:
     """Poisson mean of the units a learner who logs in wants to work through."""
-    return np.exp(0.35 + 0.35 * engaged + units_lift)
+    return np.exp(0.25 + 0.35 * engaged + units_lift)
 
 
 def p_touch(engaged: np.ndarray, login_lift: np.ndarray, units_lift: np.ndarray, weekday: bool):
@@ -143,8 +131,6 @@ class State:
     p_trigger: np.ndarray
     ramp_scale: np.ndarray
     reminded_team: np.ndarray
-    open_is_quiz: np.ndarray  # the unit they are on is a quiz
-    attempts: np.ndarray  # unfinished attempts at it so far
     done_in_milestone: np.ndarray  # units completed since the current milestone started
 
 
@@ -205,9 +191,7 @@ def forecast(
             reminded = weekday & state.reminded_team & behind
             engaged = mean_engagement(engagement, workload, intent, triggered)
             engaged += rng.standard_normal(engaged.shape, dtype=np.float32) * ENGAGED_NOISE
-            put_off = avoidance(state.open_is_quiz, state.attempts, stuck[name])
-            lift = reminded * units_lift - put_off.astype(np.float32)
-            touch = p_touch(engaged, reminded * login_lift, lift, weekday)
+            touch = p_touch(engaged, reminded * login_lift, reminded * units_lift, weekday)
             if name == "leave":
                 touched = rng.random(touch.shape, dtype=np.float32) < touch
                 if weekday:
