@@ -17,8 +17,9 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from bson import ObjectId
+from mongomock import aggregate as mongomock_aggregate
 from mongomock import helpers
-from mongomock.collection import BulkOperationBuilder
+from mongomock.collection import BulkOperationBuilder, _copy_field
 from mongomock.filtering import filter_applies
 from pymongo_async_mock import (
     AsyncMongoMockClient,
@@ -94,8 +95,39 @@ def _with_lookups(collection: Any) -> Any:
 
     collection._iter_documents = iter_documents
     collection._update = update_then_reindex
+    collection.aggregate = _aggregate_from_match(collection)
     setattr(collection, _PATCHED, True)
     return collection
+
+
+def _aggregate_from_match(collection: Any) -> Callable[..., Any]:
+    """mongomock's `aggregate` copies every document of the collection, then runs the pipeline
+    on the copies. When the pipeline starts with a `$match` a look-up can serve, this one
+    applies that `$match` to the look-up's candidates (as `find` does), copies only the
+    documents it matches, in the collection's order, and runs the rest of the pipeline on
+    them: the same rows in the same order, for the cost of the candidates."""
+    whole: Callable[..., Any] = collection.aggregate
+
+    def aggregate(pipeline: Any, session: Any = None, **kwargs: Any) -> Any:
+        first = pipeline[0] if isinstance(pipeline, list) and pipeline else None
+        if session or not isinstance(first, dict) or list(first) != ["$match"]:
+            return whole(pipeline, session, **kwargs)
+        store = collection._store
+        store._remove_expired_documents()
+        match = helpers.patch_datetime_awareness_in_document(first["$match"])
+        keys = _candidates(indexed(store), store, match)
+        if keys is None:
+            return whole(pipeline, session, **kwargs)
+        if not keys and not store.is_empty:
+            filter_applies(match, {})  # an invalid filter still fails, as on the copies
+        found = (store._documents[k] for k in keys)
+        docs = [_copy_field(d, dict) for d in found if filter_applies(match, d)]
+        if collection.codec_options.tz_aware:
+            docs = [helpers.make_datetime_timezone_aware_in_document(d) for d in docs]
+        rest = pipeline[1:]
+        return mongomock_aggregate.process_pipeline(docs, collection.database, rest, session)
+
+    return aggregate
 
 
 def _reindex(lp: Indexes, store: Any, keys: Iterable[Any]) -> None:
