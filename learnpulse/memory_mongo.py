@@ -28,6 +28,7 @@ from pymongo_async_mock import (
 )
 
 from learnpulse.memory_index import Indexes, indexed
+from learnpulse.memory_writes import install_fast_writes
 
 _PATCHED = "_learnpulse_id_lookups"
 
@@ -95,6 +96,7 @@ def _with_lookups(collection: Any) -> Any:
 
     collection._iter_documents = iter_documents
     collection._update = update_then_reindex
+    install_fast_writes(collection)  # keyed inserts and updates skip per-write overheads
     collection.aggregate = _aggregate_from_match(collection)
     setattr(collection, _PATCHED, True)
     return collection
