@@ -1,7 +1,11 @@
 """The demo organisation: deterministic courses, people and learning events for seeds and tests.
 
-Tenant `demo` is a small warehouse team (manager `mgr-1`, reports `lrn-1`..`lrn-4`, `hr-1`);
-tenant `acme` has one course and one learner so tests can prove tenant isolation.
+Tenant `demo` is a Leeds warehouse: a small Fulfilment team (manager `mgr-1`, reports
+`lrn-1`..`lrn-4`), an Inbound team (manager `mgr-2`, reports `lrn-5`..`lrn-12`, most of them
+hired in the last two months), a Returns team (manager `mgr-3`, reports `lrn-13`..`lrn-18`) and
+an HR partner `hr-1`, with the HR feed's performance ratings; the Fulfilment team is smaller than
+the analytics' k-anonymity minimum (5), the others are not. Tenant `acme` has one course and one
+learner so tests can prove tenant isolation.
 """
 
 from __future__ import annotations
@@ -120,8 +124,13 @@ _PATHS = (
      [("Oriented", ("c-acme-intro",), 10)]),
 )  # fmt: skip
 
-_REPORTS = ("lrn-1", "lrn-2", "lrn-3", "lrn-4")
+_REPORTS = {
+    "mgr-1": ("lrn-1", "lrn-2", "lrn-3", "lrn-4"),
+    "mgr-2": tuple(f"lrn-{n}" for n in range(5, 13)),
+    "mgr-3": tuple(f"lrn-{n}" for n in range(13, 19)),
+}
 _FLOOR, _LEEDS = ("Warehouse associate", "Fulfilment"), "Leeds DC"
+_INBOUND, _RETURNS = ("Warehouse associate", "Inbound"), ("Returns clerk", "Returns")
 # People: tenant, id, name, (role, department), shift, location, manager, hired, access roles.
 _PEOPLE = (
     ("demo", "mgr-1", "Maya Okafor", ("Shift manager", "Fulfilment"), "day", "Leeds DC", None,
@@ -132,6 +141,26 @@ _PEOPLE = (
     ("demo", "lrn-2", "Ben Carter", _FLOOR, "night", _LEEDS, "mgr-1", date(2025, 6, 16), ""),
     ("demo", "lrn-3", "Chloe Martin", _FLOOR, "swing", _LEEDS, "mgr-1", date(2023, 10, 2), ""),
     ("demo", "lrn-4", "Dev Patel", _FLOOR, "day", _LEEDS, "mgr-1", date(2025, 11, 3), ""),
+    ("demo", "mgr-2", "Grace Mensah", ("Shift manager", "Inbound"), "night", _LEEDS, None,
+     date(2019, 4, 8), "learner manager"),
+    ("demo", "lrn-5", "Ewa Kowalska", _INBOUND, "night", _LEEDS, "mgr-2", 52, ""),
+    ("demo", "lrn-6", "Farid Haddad", _INBOUND, "night", _LEEDS, "mgr-2", 45, ""),
+    ("demo", "lrn-7", "Gemma Doyle", _INBOUND, "night", _LEEDS, "mgr-2", 38, ""),
+    ("demo", "lrn-8", "Hiro Tanaka", _INBOUND, "swing", _LEEDS, "mgr-2", 34, ""),
+    ("demo", "lrn-9", "Isla Murray", _INBOUND, "night", _LEEDS, "mgr-2", 30, ""),
+    ("demo", "lrn-10", "Jonas Weber", _INBOUND, "night", _LEEDS, "mgr-2", date(2023, 5, 8), ""),
+    ("demo", "lrn-11", "Kemi Adeyemi", _INBOUND, "swing", _LEEDS, "mgr-2", date(2022, 11, 14),
+     ""),
+    ("demo", "lrn-12", "Luca Romano", _INBOUND, "night", _LEEDS, "mgr-2", 26, ""),
+    ("demo", "mgr-3", "Omar Qureshi", ("Returns lead", "Returns"), "day", _LEEDS, None,
+     date(2020, 1, 13), "learner manager"),
+    ("demo", "lrn-13", "Mia Svensson", _RETURNS, "day", _LEEDS, "mgr-3", date(2024, 8, 19), ""),
+    ("demo", "lrn-14", "Nia Roberts", _RETURNS, "day", _LEEDS, "mgr-3", 40, ""),
+    ("demo", "lrn-15", "Oscar Lindqvist", _RETURNS, "swing", _LEEDS, "mgr-3", date(2021, 6, 7),
+     ""),
+    ("demo", "lrn-16", "Paula Ferreira", _RETURNS, "day", _LEEDS, "mgr-3", 35, ""),
+    ("demo", "lrn-17", "Quinn Harper", _RETURNS, "day", _LEEDS, "mgr-3", date(2025, 2, 3), ""),
+    ("demo", "lrn-18", "Rosa Bianchi", _RETURNS, "swing", _LEEDS, "mgr-3", 28, ""),
     ("acme", "acme-lrn-1", "Ola Nowak", ("Picker", "Operations"), "day", "Gdansk", None,
      date(2025, 1, 20), ""),
 )  # fmt: skip
@@ -153,13 +182,38 @@ def demo_catalog() -> DemoCatalog:
     return DemoCatalog(courses, paths)
 
 
-def demo_people() -> tuple[DemoPerson, ...]:
-    """The roster: a manager, four reports, an HR admin, and acme's single learner."""
+def demo_people(now: datetime | None = None) -> tuple[DemoPerson, ...]:
+    """The roster: three managers and their reports, an HR admin, and acme's single learner.
+    Recent hires are dated relative to `now` (default: the current time), as their events are."""
+    today = (now or datetime.now(UTC)).astimezone(UTC).date()
     return tuple(
-        DemoPerson(t, pid, name, role, dept, shift, loc, mgr, hired,
-                   tuple(access.split()) or ("learner",), _REPORTS if pid == "mgr-1" else ())
+        DemoPerson(t, pid, name, role, dept, shift, loc, mgr,
+                   hired if isinstance(hired, date) else today - timedelta(days=hired),
+                   tuple(access.split()) or ("learner",), _REPORTS.get(pid, ()))
         for t, pid, name, (role, dept), shift, loc, mgr, hired, access in _PEOPLE
     )  # fmt: skip
+
+
+# The HR feed's on-the-job checks: learner, (days before `now` of the check, rating 1-5). A
+# check is dated by its day (period `YYYY-MM-DD`); 3.0 and above passes by default. Learners
+# who needed many quiz retakes mostly rate lower, the pattern the heatmap's buckets show.
+_RATINGS: dict[str, tuple[tuple[int, float], ...]] = {
+    "lrn-1": ((20, 4.2),), "lrn-2": ((20, 3.2),), "lrn-3": ((20, 2.4),), "lrn-4": ((5, 3.4),),
+    "lrn-5": ((30, 4.0),), "lrn-6": ((25, 2.2), (4, 3.0)), "lrn-7": ((17, 3.5),),
+    "lrn-8": ((12, 2.0),), "lrn-9": ((8, 4.1),), "lrn-10": ((20, 3.8),), "lrn-11": ((20, 2.6),),
+    "lrn-12": ((5, 3.2),), "lrn-13": ((18, 3.9),), "lrn-14": ((19, 3.6),),
+    "lrn-15": ((18, 2.5),), "lrn-16": ((9, 2.8),), "lrn-17": ((18, 4.4),),
+    "lrn-18": ((6, 3.3),),
+}  # fmt: skip
+
+
+def demo_ratings(now: datetime) -> dict[str, tuple[tuple[str, float], ...]]:
+    """Per demo learner, the HR feed's ratings as (period, rating), oldest first."""
+    today = now.astimezone(UTC).date()
+    return {
+        learner: tuple(((today - timedelta(days=d)).isoformat(), r) for d, r in checks)
+        for learner, checks in _RATINGS.items()
+    }
 
 
 # Enrollments: learner, path, days before `now` they were enrolled.
@@ -167,6 +221,12 @@ _ENROLLMENTS = (
     ("lrn-1", "p-onboarding", 30), ("lrn-1", "p-service", 22), ("lrn-2", "p-onboarding", 28),
     ("lrn-3", "p-onboarding", 30), ("lrn-3", "p-service", 20), ("lrn-4", "p-onboarding", 12),
     ("mgr-1", "p-service", 20), ("acme-lrn-1", "p-acme-start", 8),
+    ("lrn-5", "p-onboarding", 50), ("lrn-6", "p-onboarding", 44), ("lrn-7", "p-onboarding", 37),
+    ("lrn-8", "p-onboarding", 33), ("lrn-9", "p-onboarding", 29), ("lrn-10", "p-onboarding", 27),
+    ("lrn-10", "p-service", 18), ("lrn-11", "p-onboarding", 27), ("lrn-12", "p-onboarding", 25),
+    ("mgr-2", "p-service", 16), ("lrn-13", "p-onboarding", 30), ("lrn-13", "p-service", 20),
+    ("lrn-14", "p-onboarding", 39), ("lrn-15", "p-onboarding", 30), ("lrn-16", "p-onboarding", 34),
+    ("lrn-17", "p-onboarding", 30), ("lrn-17", "p-service", 21), ("lrn-18", "p-onboarding", 27),
 )  # fmt: skip
 
 # Study sessions per learner: (days before `now`, course, units [from, to), quiz score, how).
@@ -186,6 +246,38 @@ _SESSIONS: dict[str, list[tuple[int, str, int, int, float, str]]] = {
               (2, "c-safety", 3, 4, 0.8, ""), (1, "c-privacy", 0, 1, 0.9, "")],
     "mgr-1": [(18, "c-service", 0, 2, 0.9, "")],
     "acme-lrn-1": [(6, "c-acme-intro", 0, 2, 0.9, "")],
+    # Inbound: new hires working through onboarding; lrn-6, lrn-8 and lrn-11 need 4 retakes
+    # of a check ("retakes": up to six attempts, +0.1 each after reviewing the feedback).
+    "lrn-5": [(48, "c-safety", 0, 2, 0.9, ""), (46, "c-safety", 2, 4, 0.9, ""),
+              (40, "c-privacy", 0, 3, 0.85, ""), (12, "c-safety", 0, 1, 0.9, "replay")],
+    "lrn-6": [(42, "c-safety", 0, 2, 0.9, ""), (39, "c-safety", 2, 3, 0.9, "replay"),
+              (35, "c-safety", 3, 4, 0.3, "retakes"), (20, "c-privacy", 0, 2, 0.9, ""),
+              (9, "c-privacy", 2, 3, 0.5, "retakes")],
+    "lrn-7": [(36, "c-safety", 0, 2, 0.9, ""), (33, "c-safety", 2, 4, 0.6, ""),
+              (24, "c-privacy", 0, 3, 0.8, "")],
+    "lrn-8": [(32, "c-safety", 0, 2, 0.9, "replay"), (30, "c-safety", 2, 4, 0.35, "retakes"),
+              (15, "c-privacy", 0, 2, 0.9, "open")],
+    "lrn-9": [(28, "c-safety", 0, 4, 0.95, ""), (26, "c-privacy", 0, 3, 0.9, "")],
+    "lrn-10": [(25, "c-safety", 0, 4, 0.8, ""), (22, "c-privacy", 0, 3, 0.75, ""),
+               (16, "c-service", 0, 3, 0.9, ""), (8, "c-service", 3, 5, 0.85, "")],
+    "lrn-11": [(26, "c-safety", 0, 2, 0.9, ""), (24, "c-safety", 2, 4, 0.3, "retakes"),
+               (17, "c-privacy", 0, 3, 0.45, "retakes")],
+    "lrn-12": [(24, "c-safety", 0, 3, 0.9, ""), (21, "c-safety", 3, 4, 0.65, ""),
+               (11, "c-privacy", 0, 2, 0.9, "")],
+    "mgr-2": [(15, "c-service", 0, 2, 0.9, "")],
+    # Returns: a mixed team; lrn-15 and lrn-16 struggle with the checks.
+    "lrn-13": [(29, "c-safety", 0, 4, 0.9, ""), (27, "c-privacy", 0, 3, 0.85, ""),
+               (19, "c-service", 0, 5, 0.8, "")],
+    "lrn-14": [(38, "c-safety", 0, 2, 0.9, ""), (36, "c-safety", 2, 4, 0.75, ""),
+               (30, "c-privacy", 0, 3, 0.9, "")],
+    "lrn-15": [(29, "c-safety", 0, 2, 0.9, "replay"), (28, "c-safety", 2, 4, 0.3, "retakes"),
+               (22, "c-privacy", 0, 3, 0.4, "retakes")],
+    "lrn-16": [(33, "c-safety", 0, 3, 0.9, ""), (31, "c-safety", 3, 4, 0.35, "retakes"),
+               (13, "c-privacy", 0, 2, 0.9, "open")],
+    "lrn-17": [(29, "c-safety", 0, 4, 0.95, ""), (27, "c-privacy", 0, 3, 0.95, ""),
+               (20, "c-service", 0, 5, 0.9, "")],
+    "lrn-18": [(26, "c-safety", 0, 2, 0.9, ""), (23, "c-safety", 2, 4, 0.65, ""),
+               (14, "c-privacy", 0, 3, 0.8, "")],
 }  # fmt: skip
 _PACE = {"lrn-3": 0.5}  # share of a unit's expected minutes actually spent
 _LAST_LOGIN = {"lrn-3": 6, "mgr-1": 9}  # a login without learning, days before `now`
@@ -249,25 +341,27 @@ class _Journal:
             if how == "open":
                 return
             if unit.kind == "quiz":
-                self.quiz(course, unit, score)
+                self.quiz(course, unit, score, *((6, 0.1) if how == "retakes" else (2, 0.15)))
             else:
                 self.emit("completed", course.id, unit.id)
 
-    def quiz(self, course: DemoCourse, unit: DemoUnit, score: float) -> None:
-        for attempt in (1, 2):
+    def quiz(
+        self, course: DemoCourse, unit: DemoUnit, score: float, attempts: int, gain: float
+    ) -> None:
+        for attempt in range(1, attempts + 1):
             outcome = {"score": round(score, 2), "success": score >= 0.7, "attempt": attempt}
             self.emit("answered", course.id, unit.id, response=f"{round(score * 10)}/10", **outcome)
             self.emit("passed" if score >= 0.7 else "failed", course.id, unit.id, **outcome)
             if score >= 0.7:
                 return
-            score += 0.15  # a second attempt after reviewing the feedback
+            score += gain  # another attempt after reviewing the feedback
 
 
 def demo_events(now: datetime) -> list[dict[str, Any]]:
     """Canonical learning events over the ~30 days before `now`, oldest first per learner."""
     catalog = demo_catalog()
     rows: list[dict[str, Any]] = []
-    for person in demo_people():
+    for person in demo_people(now):
         journal = _Journal(person, now)
         for days_ago, course_id, first, last, score, how in _SESSIONS.get(person.id, []):
             course = catalog.course(course_id)

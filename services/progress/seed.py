@@ -1,5 +1,6 @@
-"""Copies the demo organisation into a progress store: roster, enrollments, path outlines and
-events. Safe to repeat: documents are upserted and events keyed by their id.
+"""Copies the demo organisation into a progress store: roster (with the HR feed's ratings, as
+the roster mutation stores them), enrollments, path outlines and events. Safe to repeat:
+documents are upserted and events keyed by their id.
 """
 
 from __future__ import annotations
@@ -7,7 +8,13 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, datetime
 
-from learnpulse.demo import demo_catalog, demo_enrollments, demo_events, demo_people
+from learnpulse.demo import (
+    demo_catalog,
+    demo_enrollments,
+    demo_events,
+    demo_people,
+    demo_ratings,
+)
 from services.progress.domain import (
     CourseOutline,
     Enrollment,
@@ -24,11 +31,13 @@ async def seed_demo(*, store: ProgressStore, now: datetime | None = None) -> int
     """Seed the demo org with events relative to `now`; returns how many events were new."""
     now = now or datetime.now(UTC)
     catalog = demo_catalog()
-    for p in demo_people():
+    ratings = demo_ratings(now)
+    for p in demo_people(now):
         learner = Learner(
             p.id, p.name, p.role, p.department, p.shift, p.location, p.manager_id, p.hire_date
         )
-        await store.put_learner(tenant=p.tenant, learner=learner)
+        extra = {"ratings": [{"period": d, "rating": r} for d, r in ratings.get(p.id, ())]}
+        await store.put_learner(tenant=p.tenant, learner=learner, extra=extra)
     for e in demo_enrollments(now):
         enrollment = Enrollment(
             e.id, e.learner_id, e.path_id, EnrollmentStatus.ACTIVE, e.enrolled_at, e.due_at

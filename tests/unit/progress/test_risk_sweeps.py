@@ -18,6 +18,7 @@ from progress_helpers import make_event
 from risk_fakes import INTERNAL_SECRET, FakeBackend, RunningServer, free_port, running_server
 
 from learnpulse.auth import principal_for
+from learnpulse.demo import DEMO_TENANT, demo_people
 from services.progress import sweep_command
 from services.progress.assessments import LatestRisk, RiskBand, Trigger
 from services.progress.clock import ManualClock
@@ -31,7 +32,7 @@ from services.progress.store import ProgressStore
 
 NOW = datetime(2026, 12, 10, 9, 0, tzinfo=UTC)
 HR = principal_for("demo", "hr-1", ["hr_admin"])
-DEMO_ACTIVE = {"mgr-1", "lrn-1", "lrn-2", "lrn-3", "lrn-4", "hr-1"}
+DEMO_ACTIVE = {p.id for p in demo_people() if p.tenant == DEMO_TENANT}  # nobody has left
 NEVER = {"band_medium_threshold": 0.9999, "band_high_threshold": 0.99999}  # every score LOW
 ALWAYS = {"band_medium_threshold": 0.0, "band_high_threshold": 0.0}  # every score HIGH
 
@@ -160,7 +161,9 @@ async def test_a_report_moving_up_a_band_alerts_their_manager_once_with_the_reas
     assert data["factors"], "the alert names the factors that raised the score"
     assert all(f["label"] in str(ana["body"]) for f in data["factors"])
     # Learners without a manager (the manager herself, HR) alert HR instead.
-    assert {n["about"] for n in notices if n["to"] == "hr_admin"} == {"mgr-1", "hr-1"}
+    unmanaged = {p.id for p in demo_people() if p.tenant == DEMO_TENANT and not p.manager_id}
+    assert {n["about"] for n in notices if n["to"] == "hr_admin"} == unmanaged
+    assert {"mgr-1", "hr-1"} < unmanaged
 
 
 async def test_while_the_risk_service_is_down_sweeps_back_off_and_reads_are_stale(
