@@ -59,7 +59,7 @@ def a_match(rng: random.Random) -> dict[str, Any]:
 
 
 def a_pipeline(rng: random.Random) -> list[dict[str, Any]]:
-    group = {
+    group: dict[str, Any] = {
         "$group": {
             "_id": {"learner": "$learner_id", "unit": "$unit_id"},
             "n": {"$sum": 1},
@@ -67,14 +67,13 @@ def a_pipeline(rng: random.Random) -> list[dict[str, Any]]:
             "last": {"$max": "$ts"},
         }
     }
-    tail = rng.choice(
-        [
-            [group, {"$sort": {"_id.learner": 1, "_id.unit": 1}}],
-            [{"$project": {"_id": 0, "learner_id": 1, "ts": 1}}],
-            [{"$sort": {"ts": -1}}, {"$limit": 5}],
-            [],
-        ]
-    )
+    tails: list[list[dict[str, Any]]] = [
+        [group, {"$sort": {"_id.learner": 1, "_id.unit": 1}}],
+        [{"$project": {"_id": 0, "learner_id": 1, "ts": 1}}],
+        [{"$sort": {"ts": -1}}, {"$limit": 5}],
+        [],
+    ]
+    tail = rng.choice(tails)
     if rng.random() < 0.1:
         return [{"$project": {"verb": 1}}, *tail]  # no leading $match: mongomock's own path
     return [{"$match": a_match(rng)}, *tail]
@@ -131,11 +130,12 @@ async def test_a_pinned_match_copies_only_its_candidates(monkeypatch: pytest.Mon
     )
     copied: list[Any] = []
     real = learnpulse.memory_mongo._copy_field
-    monkeypatch.setattr(
-        learnpulse.memory_mongo,
-        "_copy_field",
-        lambda doc, kind: copied.append(doc) or real(doc, kind),
-    )
+
+    def counted(doc: Any, kind: Any) -> Any:
+        copied.append(doc)
+        return real(doc, kind)
+
+    monkeypatch.setattr(learnpulse.memory_mongo, "_copy_field", counted)
 
     pipeline = [{"$match": {"tenant_id": "t", "learner_id": {"$in": ["l1", "l2"]}}}]
     rows = [row async for row in await coll.aggregate(pipeline)]
