@@ -175,8 +175,9 @@ def roi_figures(
     milestones = None
     if enough(e.learner_id for e, _ in due):
         milestones = MilestoneStats(len(due), sum(on_time for _, on_time in due))
+    first_done = _first_completed(enrollments)
     independent = {
-        who.id: _independent_at(who, enrollments, data.checks, basis, pass_rating, window)
+        who.id: _independent_at(who, first_done, data.checks, basis, pass_rating, window)
         for who in hires.values()
     }
     new_hires = None
@@ -253,9 +254,20 @@ def _start(who: Learner) -> datetime:
     return datetime.combine(who.hire_date, time(), UTC)
 
 
+def _first_completed(enrollments: list[Enrollment]) -> dict[str, datetime]:
+    """Each learner's first completed enrollment (one pass, not one per new hire)."""
+    first: dict[str, datetime] = {}
+    for e in enrollments:
+        if e.completed_at is not None and (
+            e.learner_id not in first or e.completed_at < first[e.learner_id]
+        ):
+            first[e.learner_id] = e.completed_at
+    return first
+
+
 def _independent_at(
     who: Learner,
-    enrollments: list[Enrollment],
+    first_done: Mapping[str, datetime],
     checks: Mapping[str, tuple[Check, ...]],
     basis: IndependenceBasis,
     pass_rating: float,
@@ -270,6 +282,5 @@ def _independent_at(
         )
         at = datetime.combine(day, time(), UTC) if day else None
     else:
-        done = [e.completed_at for e in enrollments if e.learner_id == who.id and e.completed_at]
-        at = min(done) if done else None
+        at = first_done.get(who.id)
     return at if at is not None and at <= window.end else None

@@ -119,6 +119,19 @@ def test_new_hires_reach_independent_work_by_path_completion_or_first_passing_ch
     assert few.new_hires is not None and few.new_hires.median_days_to_independent is None
 
 
+def test_a_new_hire_with_two_completed_paths_is_independent_at_the_first() -> None:
+    rows = enrollments(6)
+    later = [
+        replace(e, id=f"{e.id}-later", path_id="p-2", completed_at=e.completed_at + timedelta(30))
+        for e in rows[:3]
+    ]
+    rows = [*later, *rows]  # listed first, each finished 30 days after the learner's first path
+
+    f = figures(data(rows))
+
+    assert f.new_hires is not None and f.new_hires.median_days_to_independent == 10.0
+
+
 def test_admin_hours_follow_the_inputs() -> None:
     rows = enrollments(5)
     inputs = RoiInputs(
