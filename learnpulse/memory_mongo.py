@@ -13,6 +13,7 @@ scan's; only the cost changes.
 from __future__ import annotations
 
 import functools
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -193,6 +194,8 @@ def _patch_datetimes_quickly(value: Any) -> Any:
         return value
     if kind is dict:
         return {k: _patch_datetimes_quickly(v) for k, v in value.items()}
+    if kind is OrderedDict:  # upserted documents, as mongomock builds them
+        return OrderedDict((k, _patch_datetimes_quickly(v)) for k, v in value.items())
     if kind is list:
         return [_patch_datetimes_quickly(v) for v in value]
     return _patch_datetimes(value)

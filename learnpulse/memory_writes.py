@@ -19,13 +19,13 @@ the update), goes to mongomock's path untouched, so the error and the rollback a
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
 from bson import BSON, ObjectId
 from mongomock import DuplicateKeyError, helpers
-from mongomock.collection import _validate_data_fields
 from mongomock.filtering import filter_applies
 
 _INSTALLED = "_learnpulse_fast_writes"
@@ -47,9 +47,27 @@ def plain_copy(value: Any) -> Any:
         return value
     if kind is dict:
         return {k: plain_copy(v) for k, v in value.items()}
+    if kind is OrderedDict:  # how mongomock stores an upserted document
+        return OrderedDict((k, plain_copy(v)) for k, v in value.items())
     if kind is list:
         return [plain_copy(v) for v in value]
     return copy.deepcopy(value)
+
+
+def plain_keys(doc: dict[str, Any], *, top: bool = True) -> bool:
+    """True when mongomock's `_validate_data_fields` passes `doc` for sure: string keys, none
+    with a NUL, none at the top starting with `$` (it checks sub-documents of sub-documents,
+    not those inside arrays). False sends the document to mongomock's own checks."""
+    for key, value in doc.items():
+        if type(key) is not str or "\0" in key or (top and key[:1] == "$"):
+            return False
+        kind = type(value)
+        if kind is dict or kind is OrderedDict:
+            if not plain_keys(value, top=False):
+                return False
+        elif kind not in _PLAIN and kind is not list and isinstance(value, Mapping):
+            return False
+    return True
 
 
 def install_fast_writes(collection: Any) -> Any:
@@ -66,14 +84,13 @@ def install_fast_writes(collection: Any) -> Any:
     def fast_insert(data: Any, session: Any = None, ordered: bool = True) -> Any:
         if session or not isinstance(data, dict) or type(data.get("_id")) not in _KEYS:
             return insert(data, session, ordered)  # lists come back here one by one
-        if not all(isinstance(k, str) for k in data):
-            return insert(data, session, ordered)
+        if not plain_keys(data):
+            return insert(data, session, ordered)  # mongomock's own checks decide
         store = collection._store
         store._remove_expired_documents()
         key = data["_id"]
         if key in store._documents:
             return insert(data, session, ordered)  # mongomock raises the duplicate key
-        _validate_data_fields(data)
         BSON.encode(data, check_keys=False)
         doc = helpers.patch_datetime_awareness_in_document(data)
         store[key] = doc

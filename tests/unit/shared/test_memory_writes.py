@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -49,7 +50,9 @@ def a_doc(rng: random.Random) -> dict[str, Any]:
     if rng.random() < 0.05:
         doc["$bad"] = 1  # InvalidDocument, from the short path too
     if rng.random() < 0.05:
-        doc["bad\0key"] = 1
+        doc[rng.choice(["bad\0key", "$or"])] = {"ok": 1}
+    if rng.random() < 0.05:
+        doc["nested"] = rng.choice([{"in\0side": 1}, [{"in\0list": 1}], {"$deep": 1}, {1: 2}])
     if rng.random() < 0.05:
         del doc["_id"]  # mongomock assigns an ObjectId: the long path
     return doc
@@ -192,7 +195,9 @@ async def test_keyed_writes_take_the_short_path(monkeypatch: pytest.MonkeyPatch)
 def test_plain_copy_is_a_deep_copy() -> None:
     when = datetime(2026, 1, 1)
     doc: dict[str, Any] = {"a": [1, {"b": [2.0, None]}], "c": {"d": when}, "e": (1, [2])}
+    doc["f"] = OrderedDict([("g", [3])])
     copied = plain_copy(doc)
     assert copied == doc
     assert copied["a"][1] is not doc["a"][1] and copied["c"] is not doc["c"]
     assert copied["e"][1] is not doc["e"][1]  # a tuple goes to copy.deepcopy
+    assert type(copied["f"]) is OrderedDict and copied["f"]["g"] is not doc["f"]["g"]
