@@ -14,6 +14,9 @@ from typing import Any
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
 VERSIONS = ("2.0.0", "1.0.3")
 _IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:\S+$")
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)([A-Z])")
+_DATE_UNITS = {"Y": 31_536_000, "M": 2_592_000, "W": 604_800, "D": 86_400}
+_TIME_UNITS = {"H": 3600, "M": 60, "S": 1}
 _DURATION = re.compile(
     r"^P(?!$)(\d+(?:\.\d+)?Y)?(\d+(?:\.\d+)?M)?(\d+(?:\.\d+)?W)?(\d+(?:\.\d+)?D)?"
     r"(T(?=\d)(\d+(?:\.\d+)?H)?(\d+(?:\.\d+)?M)?(\d+(?:\.\d+)?S)?)?$"
@@ -90,11 +93,10 @@ def parse_timestamp(value: Any, field: str) -> datetime:
 def duration_seconds(value: Any, field: str) -> float:
     if not isinstance(value, str) or not _DURATION.match(value):
         raise _fail(field, "must be an ISO 8601 duration such as PT3M20S")
-    units = dict(Y=31_536_000, M=2_592_000, W=604_800, D=86_400)
     date_part, _, time_part = value[1:].partition("T")
     total = 0.0
-    for part, table in ((date_part, units), (time_part, {"H": 3600, "M": 60, "S": 1})):
-        for number, unit in re.findall(r"(\d+(?:\.\d+)?)([A-Z])", part):
+    for part, table in ((date_part, _DATE_UNITS), (time_part, _TIME_UNITS)):
+        for number, unit in _DURATION_PART.findall(part):
             total += float(number) * table[unit]
     return total
 
@@ -250,15 +252,32 @@ def check_statement(value: Any, field: str) -> dict[str, Any]:
 
 def _no_nulls(value: Any, field: str) -> None:
     """The spec forbids null values anywhere but inside extensions."""
+    if _has_null(value):  # only then build the field paths, to name the first null
+        _name_null(value, field)
+
+
+def _has_null(value: Any) -> bool:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key != "extensions" and (item is None or _has_null(item)):
+                return True
+    elif isinstance(value, list):
+        for item in value:
+            if item is None or _has_null(item):
+                return True
+    return value is None
+
+
+def _name_null(value: Any, field: str) -> None:
     if value is None:
         raise _fail(field, "must not be null")
     if isinstance(value, dict):
         for key, item in value.items():
             if key != "extensions":
-                _no_nulls(item, f"{field}.{key}")
+                _name_null(item, f"{field}.{key}")
     elif isinstance(value, list):
         for i, item in enumerate(value):
-            _no_nulls(item, f"{field}[{i}]")
+            _name_null(item, f"{field}[{i}]")
 
 
 def comparable(statement: dict[str, Any]) -> dict[str, Any]:
