@@ -93,13 +93,18 @@ def install_fast_writes(collection: Any) -> Any:
             return insert(data, session, ordered)  # mongomock raises the duplicate key
         BSON.encode(data, check_keys=False)
         doc = helpers.patch_datetime_awareness_in_document(data)
+        return put_new(store, key, doc, lambda: insert(data, session, ordered))
+
+    def put_new(store: Any, key: Any, doc: Any, again: Callable[[], Any]) -> Any:
+        """Store a checked, normalised new document; on a unique-index violation undo it and
+        let `again` (mongomock's path) raise the error as it does."""
         store[key] = doc
         if has_unique_index(store):
             try:
                 collection._ensure_uniques(doc)
             except DuplicateKeyError:
                 del store[key]
-                return insert(data, session, ordered)  # raises it again, as mongomock does
+                return again()
         return key
 
     def fast_update(
@@ -123,7 +128,12 @@ def install_fast_writes(collection: Any) -> Any:
             new = collection._expand_dots(dict(spec, _id=key))
             new, _ = collection._discard_operators(new)
             collection._apply_update_document(new, spec, document, True)
-            inserted = collection._insert(new)
+            new_key = new.get("_id")  # the update may have set another one
+            if type(new_key) not in _KEYS or new_key in store._documents or not plain_keys(new):
+                inserted = collection._insert(new)
+            else:  # built from the normalised filter and update: normalising again changes nothing
+                BSON.encode(new, check_keys=False)
+                inserted = put_new(store, new_key, new, lambda: collection._insert(new))
             return _result(client_id, matched=1, modified=1, upserted=inserted, existing=False)
         if not filter_applies(spec, found):
             return update(spec, document, upsert, *args, **kwargs)  # an upsert's duplicate _id
