@@ -68,6 +68,16 @@ def _statement(rng: random.Random, i: int, learners: int, units: int) -> dict[st
     }  # fmt: skip
 
 
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process so far (Linux /proc), None where unavailable."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def _wait_ready(url: str, proc: subprocess.Popen[bytes], timeout_s: float = 30.0) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -139,6 +149,7 @@ def run(
             expected = _completed_units(client) if seeded else set()
             bodies = [json.dumps(rows[i : i + batch]) for i in range(0, len(rows), batch)]
             latencies = []
+            cpu_before = _cpu_seconds(proc.pid)
             started = time.perf_counter()
             for n, body in enumerate(bodies):
                 t0 = time.perf_counter()
@@ -149,6 +160,7 @@ def run(
                 if n % 10 == 0:
                     print(f"batch {n + 1}/{len(bodies)}", file=sys.stderr)
             elapsed = time.perf_counter() - started
+            cpu_after = _cpu_seconds(proc.pid)
             for row in rows:
                 finished = row["verb"]["id"].endswith(("/completed", "/passed"))
                 if finished and row["actor"]["account"]["name"] == PROBE:
@@ -158,6 +170,10 @@ def run(
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=10)
     rate = statements / elapsed
+    # The service's own CPU time: on a shared machine, far steadier than wall-clock rates.
+    server_cpu = None
+    if cpu_before is not None and cpu_after is not None:
+        server_cpu = cpu_after - cpu_before
     own = pipeline_rate(rows)
     tenth = max(1, len(latencies) // 10)
     quantiles = statistics.quantiles(latencies, n=20) if len(latencies) > 1 else latencies * 19
@@ -172,6 +188,8 @@ def run(
         "first_batches_p50_ms": round(statistics.median(latencies[:tenth]) * 1000, 1),
         "last_batches_p50_ms": round(statistics.median(latencies[-tenth:]) * 1000, 1),
         "progress_current": current,
+        "server_cpu_s": round(server_cpu, 2) if server_cpu is not None else None,
+        "statements_per_server_cpu_s": round(statements / server_cpu, 1) if server_cpu else None,
         "pipeline_only_statements_per_s": round(own, 1),
         "store": "memory:// (pymongo-async-mock)" if seeded else mongo_url.split("@")[-1],
         "target_statements_per_s": TARGET,

@@ -21,3 +21,5 @@ def test_bench_ingest_prints_one_json_object_with_progress_current(
     assert result["progress_current"] is True
     assert set(result["ratio_to_published"]) == set(result["published_peers_statements_per_s"])
     assert result["statements_per_s"] > 0 and result["p95_batch_ms"] >= result["p50_batch_ms"] > 0
+    # The service's CPU time (Linux /proc): it served 200 statements, so it used some.
+    assert result["server_cpu_s"] > 0 and result["statements_per_server_cpu_s"] > 0
