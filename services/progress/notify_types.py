@@ -46,14 +46,19 @@ class StalledUnit:
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> StalledUnit:
-        return cls(
-            episode_id=strawberry.ID(data["episodeId"]),
-            unit_id=strawberry.ID(data["unitId"]),
-            course_id=data.get("courseId"),
-            milestone=data.get("milestone"),
-            hours_stuck=float(data.get("hoursStuck", 0.0)),
-            last_progress_at=datetime.fromisoformat(data["lastProgressAt"]),
-        )
+        return cls(**_stalled_unit_fields(data))
+
+
+def _stalled_unit_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """The fields a stall alert's payload gives for one stalled unit (its `units`, or the head)."""
+    return {
+        "episode_id": strawberry.ID(data["episodeId"]),
+        "unit_id": strawberry.ID(data["unitId"]),
+        "course_id": data.get("courseId"),
+        "milestone": data.get("milestone"),
+        "hours_stuck": float(data.get("hoursStuck", 0.0)),
+        "last_progress_at": datetime.fromisoformat(data["lastProgressAt"]),
+    }
 
 
 @strawberry.type(
@@ -87,12 +92,7 @@ class StallDetails:
         unit, recent = pattern.get("unit") or {}, pattern.get("recent") or {}
         risk = data.get("risk") or {}
         return cls(
-            episode_id=strawberry.ID(data["episodeId"]),
-            unit_id=strawberry.ID(data["unitId"]),
-            course_id=data.get("courseId"),
-            milestone=data.get("milestone"),
-            hours_stuck=float(data.get("hoursStuck", 0.0)),
-            last_progress_at=datetime.fromisoformat(data["lastProgressAt"]),
+            **_stalled_unit_fields(data),
             reason=data.get("reason"),
             unit_replays=int(unit.get("replays", 0)),
             unit_attempts=int(unit.get("attempts", 0)),
