@@ -11,9 +11,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class AnalyticsSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LEARNPULSE_", extra="ignore")
 
-    analytics_min_learners: int = Field(5, ge=1)  # fewer learners in a cell: withheld
+    analytics_min_learners: int = Field(default=5, ge=1)  # fewer learners in a cell: withheld
     analytics_pass_rating: float = 3.0  # an HR rating at least this is a passed check
-    analytics_struggle_retakes: int = Field(3, ge=0)  # more retakes than this: struggling
+    analytics_struggle_retakes: int = Field(default=3, ge=0)  # more retakes than this: struggling
     roi_minutes_per_sign_in: float = 2.0
     roi_minutes_per_quiz_result: float = 3.0
     roi_minutes_per_milestone_check: float = 5.0

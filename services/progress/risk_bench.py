@@ -20,6 +20,7 @@ from typing import Any
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
+from pydantic import SecretStr
 
 from ml.features import FEATURE_NAMES
 from services.progress.clock import SystemClock
@@ -98,7 +99,10 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
     now = datetime.now(UTC).replace(microsecond=0)
     with tempfile.TemporaryDirectory() as tmp:
         settings = RiskSettings(
-            state_dir=Path(tmp), risk_port=free_port(), internal_secret=SECRET, max_batch=1000
+            state_dir=Path(tmp),
+            risk_port=free_port(),
+            internal_secret=SecretStr(SECRET),
+            max_batch=1000,
         )
         registry = ModelRegistry(Boosters(), ModelCache(Path(tmp) / "models"), reload_interval_s=0)
         server = create_server(settings, registry=registry)

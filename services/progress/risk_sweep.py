@@ -245,7 +245,7 @@ async def _alert(
     reasons = _reasons(assessment, moves)
     body = f"{who.name} moved up a risk band: {what}."
     if reasons:
-        body += " Reasons: " + "; ".join(f["label"] for f in reasons) + "."
+        body += " Reasons: " + "; ".join(str(f["label"]) for f in reasons) + "."
     created = await outbox.enqueue(
         store=store,
         tenant=tenant,
