@@ -253,6 +253,7 @@ class _World:
         left_us = self.origin_us + (self.left_day + 1) * DAY_US + 12 * HOUR_US
         learners["left_at"] = pd.to_datetime(np.where(gone, left_us, np.nan), unit="us", utc=True)
         events = events_frame(concat(chunks), ids, self.catalog)
+        self.programme.close(self.position)  # the milestone still open at the end
         milestones, checks = self.programme.tables(ids, self.origin)
         return Dataset(
             conform_learners(learners),

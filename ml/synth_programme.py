@@ -27,17 +27,20 @@ class Programme:
         self.reminded = reminded
         self.start_position = np.zeros(n, dtype=np.int64)
         self.start_day = 0
+        self.assigned = np.zeros(0, dtype=np.int64)  # who got the current milestone
         self.milestones: list[dict[str, np.ndarray]] = []
         self.checks: list[dict[str, np.ndarray]] = []
         self.reminders_sent = np.zeros(n, dtype=np.int64)
 
     def begin_day(self, day: int, position: np.ndarray, employed: np.ndarray) -> None:
-        """Close the fortnight that just ended and assign the next UNITS_PER_MILESTONE units."""
+        """Close the fortnight that just ended and assign the next UNITS_PER_MILESTONE units
+        to everyone employed."""
         if day % MILESTONE_DAYS != 0:
             return
         if day > 0:
-            self._close(day, position, employed)
+            self.close(position)
         self.start_day, self.start_position = day, position.copy()
+        self.assigned = np.flatnonzero(employed)
         self.reminders_sent[:] = 0
 
     def reminders(self, day: int, position: np.ndarray, employed: np.ndarray) -> np.ndarray:
@@ -73,14 +76,17 @@ class Programme:
             {"learner": who, "day": np.full(len(who), day), "passed": passed, "rating": rating}
         )
 
-    def _close(self, day: int, position: np.ndarray, employed: np.ndarray) -> None:
-        who = np.flatnonzero(employed)
+    def close(self, position: np.ndarray) -> None:
+        """Record the current milestone of everyone it was assigned to, leavers included (a
+        row per assignment, so a missing row can never tell who left); `units_completed`
+        counts units done by the due date, by leaving, or by the end of the data."""
+        who = self.assigned
         done = np.minimum(position[who] - self.start_position[who], UNITS_PER_MILESTONE)
         self.milestones.append(
             {
                 "learner": who,
                 "start": np.full(len(who), self.start_day),
-                "due": np.full(len(who), day),
+                "due": np.full(len(who), self.start_day + MILESTONE_DAYS),
                 "completed": done,
                 "reminders": self.reminded[who],
                 "reminders_sent": self.reminders_sent[who].copy(),

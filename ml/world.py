@@ -20,6 +20,9 @@ SHIFT_START_HOUR = np.array([8.0, 15.0, 22.0])
 LOCATIONS = ("lyon", "porto", "krakow", "manila")
 LOCATION_WEIGHTS = (0.25, 0.25, 0.25, 0.25)
 TEAM_SIZE = 10
+# How much teams differ in what pushes people out (the manager, the workload): a share of the
+# risk no trajectory shows, only the team around it.
+MANAGER_CLIMATE_SD = 0.5
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,7 @@ def make_roster(
     role = rng.choice(len(ROLES), size=n, p=ROLE_WEIGHTS)
     shift = rng.choice(len(SHIFTS), size=n, p=SHIFT_WEIGHTS)
     manager = _assign_managers(rng, department * len(LOCATIONS) + location)
-    manager_climate = rng.normal(0.0, 0.5, size=manager.max() + 1)
+    manager_climate = rng.normal(0.0, MANAGER_CLIMATE_SD, size=manager.max() + 1)
 
     # Frontline tenure is skewed: many recent hires, a long tail of veterans.
     tenure_days = np.clip(np.round(rng.lognormal(np.log(420.0), 1.0, size=n)), 14, 6000)

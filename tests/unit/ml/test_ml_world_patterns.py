@@ -31,13 +31,30 @@ def thursdays(world: Dataset) -> pd.DataFrame:
 
 def test_reminders_lift_completion_of_assigned_units(world: Dataset) -> None:
     assert world.milestones is not None
-    sums = world.milestones.groupby("reminders")[["units_completed", "units_assigned"]].sum()
+    # Milestones due inside the data, of learners still there when they fell due.
+    due = world.milestones.merge(world.learners[["learner_id", "left_at"]], on="learner_id")
+    end = world.events["ts"].max()
+    stayed = (due["due_at"] <= end) & ~(due["left_at"] <= due["due_at"])
+    sums = due[stayed].groupby("reminders")[["units_completed", "units_assigned"]].sum()
     rate = sums["units_completed"] / sums["units_assigned"]
 
     assert 0.53 <= rate[False] <= 0.63
     assert 0.88 <= rate[True] <= 0.96
     sent = world.milestones.groupby("reminders")["reminders_sent"].sum()
     assert sent[False] == 0 < sent[True]
+
+
+def test_every_assigned_milestone_has_a_row_leavers_included(world: Dataset) -> None:
+    """A row per assignment, so whether a row exists never tells who is about to leave."""
+    assert world.milestones is not None
+    starts = world.milestones["assigned_at"].drop_duplicates().sort_values()
+    first = world.milestones[world.milestones["assigned_at"] == starts.iloc[0]]
+    assert len(first) == len(world.learners)  # everyone is employed on day 0
+    leavers = world.learners.loc[world.learners["left_at"].notna(), "learner_id"]
+    last_due = world.milestones.groupby("learner_id")["due_at"].max()
+    left = world.learners.set_index("learner_id")["left_at"]
+    # A leaver's last milestone is the one they left during.
+    assert (last_due[leavers] + pd.Timedelta(days=1) >= left[leavers]).all()
 
 
 def test_no_reminders_anywhere_when_the_policy_is_off() -> None:
