@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ml.dataset import VERBS
+from ml.milestones import MilestoneContext, current_milestones, milestone_features
 
 LOOKBACK_DAYS = 28
 EXPECTED_UNIT_SECONDS = 300.0  # micro-units run 3-7 minutes; dwell is compared with 5
@@ -106,6 +107,15 @@ FEATURE_LABELS: dict[str, str] = {
     "login_hour_mean_7d": "Mean login hour of day, last 7 days (UTC, circular)",
     "dwell_ratio_3d": "Time per opened unit vs the expected 5 minutes, last 3 days",
     "open_unit_attempts": "Attempts at the current unfinished unit",
+    # Against the learner's own habits: a change of routine shows before a change of numbers.
+    "login_hour_delta_3d": "Mean login hour, last 3 days vs the 25 before (hours later, signed)",
+    "dwell_change_7d": "Time per opened unit, last 7 days vs the 21 before (log2 ratio)",
+    "dwell_change_3d": "Time per opened unit, last 3 days vs the 25 before (log2 ratio)",
+    # The programme: NaN when the data has no milestones (see ml.milestones).
+    "milestone_days_left": "Days until the current milestone is due (negative: overdue)",
+    "milestone_units_left": "Units of the current milestone not completed yet",
+    "milestone_lateness": "Units behind an even pace through the current milestone",
+    "reminders_on": "The learner's team is reminded when behind on a milestone (1 yes, 0 no)",
 }
 FEATURE_NAMES: list[str] = list(FEATURE_LABELS)
 CATEGORICAL_FEATURES: list[str] = ["role_code", "department_code", "shift_code"]
@@ -125,11 +135,15 @@ def category_code(column: str, value: str) -> float:
 
 
 def build_features(
-    learners: pd.DataFrame, events: pd.DataFrame, as_of: pd.Timestamp | datetime
+    learners: pd.DataFrame,
+    events: pd.DataFrame,
+    as_of: pd.Timestamp | datetime,
+    milestones: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per learner (indexed by learner_id), the FEATURE_NAMES columns, all float.
 
-    Missing values (NaN) mean "not defined", e.g. a quiz error rate without quiz answers.
+    Missing values (NaN) mean "not defined", e.g. a quiz error rate without quiz answers,
+    or the milestone features without a `milestones` table (the canonical optional one).
     A naive `as_of` is taken as UTC.
     """
     now = _micros_of(as_of)
@@ -141,7 +155,8 @@ def build_features(
         found, uniques = pd.factorize(learners[column].fillna("").astype(str))
         codes[column] = np.array([category_code(column, u) for u in uniques])[found]
     hired = _micros_of_series(learners["hire_date"])
-    matrix = _features(_Window.of_frame(events, index, now), len(index), hired, codes)
+    context = current_milestones(milestones, index, now)
+    matrix = _features(_Window.of_frame(events, index, now), len(index), hired, codes, context)
     return pd.DataFrame(matrix, index=index, columns=FEATURE_NAMES)
 
 
@@ -159,6 +174,7 @@ def feature_matrix(
     attempt: np.ndarray,
     unit: np.ndarray,
     unit_names: np.ndarray,
+    milestones: MilestoneContext | None = None,
 ) -> np.ndarray:
     """`build_features`' values (FEATURE_NAMES columns, one row per learner) from numpy
     arrays instead of tables, for callers that already hold codes (the risk service): for
@@ -167,7 +183,8 @@ def feature_matrix(
     Per learner: `hired_us` (float microseconds, NaN unknown) and `profile` texts for
     "role", "department", "shift". Per event: `who` (learner row), `ts_us`, `verb` (index
     into VERBS; len(VERBS) for any other verb), `unit` (index into `unit_names`) and the
-    canonical columns (`score` NaN where the events table has it NaN).
+    canonical columns (`score` NaN where the events table has it NaN). `milestones`: each
+    learner's current milestone (unknown when not given).
     """
     codes = {}
     for column, values in profile.items():
@@ -187,10 +204,17 @@ def feature_matrix(
         unit=unit[keep],
         unit_names=unit_names,
     )
-    return _features(w, len(hired_us), hired_us, codes)
+    context = milestones if milestones is not None else MilestoneContext.unknown(len(hired_us))
+    return _features(w, len(hired_us), hired_us, codes, context)
 
 
-def _features(w: _Window, n: int, hired: np.ndarray, codes: dict[str, np.ndarray]) -> np.ndarray:
+def _features(
+    w: _Window,
+    n: int,
+    hired: np.ndarray,
+    codes: dict[str, np.ndarray],
+    milestones: MilestoneContext,
+) -> np.ndarray:
     now = w.now
 
     def count(mask: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
@@ -268,6 +292,12 @@ def _features(w: _Window, n: int, hired: np.ndarray, codes: dict[str, np.ndarray
     f["hour_of_day_std_28d"] = w.login_hour_spread(login, n)
     f["hour_of_day_std_7d"] = w.login_hour_spread(login & in7, n)
     f["login_hour_shift"], f["login_hour_mean_7d"] = w.login_hours(login, in7, n)
+    f["login_hour_delta_3d"] = w.login_hours(login, in3, n, signed=True)[0]
+    f["dwell_change_7d"] = _log2_change(dwell_7d, f["launches_7d"], dwell_28d, f["launches_28d"])
+    f["dwell_change_3d"] = _log2_change(
+        count(dwelling & in3, w.duration), launches_3d, dwell_28d, f["launches_28d"]
+    )
+    f.update(milestone_features(milestones, now, w.units_completed_since(milestones, n)))
 
     f["tenure_days"] = np.clip((now - hired) / _US_PER_DAY, 0.0, None)
     for column in ("role", "department", "shift"):
@@ -351,10 +381,11 @@ class _Window:
         return counts.reshape(n, LOOKBACK_DAYS)
 
     def login_hours(
-        self, login: np.ndarray, recent: np.ndarray, n: int
+        self, login: np.ndarray, recent: np.ndarray, n: int, *, signed: bool = False
     ) -> tuple[np.ndarray, np.ndarray]:
-        """(hours between the mean login hour of the last 7 days and that of the 21 before,
-        circular, 0-12; the mean login hour of the last 7 days, 0-24), NaN without logins."""
+        """(hours between the mean login hour of the `recent` days and that of the days before,
+        circular, 0-12 (or -12 to 12, positive when later, if `signed`); the mean login hour of
+        the `recent` days, 0-24), NaN without logins."""
         angle = (self.ts % _US_PER_DAY) / _US_PER_DAY * 2 * np.pi
 
         def mean_angle(mask: np.ndarray) -> np.ndarray:
@@ -364,10 +395,21 @@ class _Window:
             return np.where(np.bincount(who, minlength=n) > 0, np.arctan2(sin, cos), np.nan)
 
         recent_mean = mean_angle(login & recent)
-        gap = np.abs(recent_mean - mean_angle(login & ~recent))
-        gap = np.minimum(gap, 2 * np.pi - gap)
+        delta = np.mod(recent_mean - mean_angle(login & ~recent) + np.pi, 2 * np.pi) - np.pi
         hours = 24.0 / (2 * np.pi)
+        gap = delta if signed else np.abs(delta)
         return gap * hours, np.mod(recent_mean, 2 * np.pi) * hours
+
+    def units_completed_since(self, milestones: MilestoneContext, n: int) -> np.ndarray:
+        """Distinct units each learner completed since their current milestone was assigned
+        (inside the window), 0 without a known milestone."""
+        since = milestones.assigned_us[self.who]
+        done = self.is_("completed") & self.has_unit & (self.ts >= since)  # NaN: never
+        if not done.any():
+            return np.zeros(n)
+        width = int(self.unit.max()) + 1
+        pairs = np.unique(self.who[done] * width + self.unit[done])
+        return np.bincount(pairs // width, minlength=n).astype(np.float64)
 
     def open_unit(self, n: int) -> tuple[np.ndarray, np.ndarray]:
         """Per learner: the code of their latest unit if unfinished (else -1), and when they
@@ -413,6 +455,17 @@ def _change(recent: np.ndarray, before: np.ndarray) -> np.ndarray:
     """(recent - before) / (recent + before) for two windows of the same length (0 if none)."""
     both = recent + before
     return np.divide(recent - before, both, out=np.zeros(len(both)), where=both > 0)
+
+
+def _log2_change(
+    recent_s: np.ndarray, recent_n: np.ndarray, total_s: np.ndarray, total_n: np.ndarray
+) -> np.ndarray:
+    """log2 of (seconds per launch, recent) / (seconds per launch, the rest of the window)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        recent = recent_s / recent_n
+        before = (total_s - recent_s) / (total_n - recent_n)
+        change = np.log2(recent / before)
+    return np.where(np.isfinite(change), change, np.nan)
 
 
 def _slope(grid: np.ndarray) -> np.ndarray:

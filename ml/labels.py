@@ -53,7 +53,7 @@ def make_examples(
         # Only the feature window and the label window matter: slice them out once.
         lo = ts.searchsorted(cut - pd.Timedelta(days=LOOKBACK_DAYS))
         hi = ts.searchsorted(cut + pd.Timedelta(days=STALL_HORIZON_DAYS))
-        frames.append(_examples_at(learners, events.iloc[lo:hi], cut))
+        frames.append(_examples_at(learners, events.iloc[lo:hi], cut, dataset.milestones))
         if progress is not None:
             progress(1)
     if not frames:
@@ -62,11 +62,16 @@ def make_examples(
     return pd.concat(frames, ignore_index=True)
 
 
-def _examples_at(learners: pd.DataFrame, events: pd.DataFrame, cut: pd.Timestamp) -> pd.DataFrame:
+def _examples_at(
+    learners: pd.DataFrame,
+    events: pd.DataFrame,
+    cut: pd.Timestamp,
+    milestones: pd.DataFrame | None,
+) -> pd.DataFrame:
     # Learners who already left, or were not hired yet, have nothing to predict.
     employed = (learners["hire_date"] < cut) & ~(learners["left_at"] <= cut)
     present = learners.loc[employed]
-    features = build_features(present, events, cut)
+    features = build_features(present, events, cut, milestones)
 
     leaves_by = cut + pd.Timedelta(days=ATTRITION_HORIZON_DAYS)
     attrition = (present["left_at"] <= leaves_by).to_numpy(dtype=np.float64)

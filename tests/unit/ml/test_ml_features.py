@@ -99,6 +99,61 @@ def test_events_at_or_after_as_of_never_change_features() -> None:
     assert not future.empty
 
 
+def programme(**current: object) -> pd.DataFrame:
+    """L1's milestones: one closed, the current one (overridable), one assigned after AS_OF."""
+    rows = [
+        ("2026-01-05", "2026-01-19", 8, 8, False),
+        ("2026-01-19", "2026-02-02", 8, 3, True),
+        ("2026-02-02", "2026-02-16", 8, 0, True),
+    ]
+    table = pd.DataFrame(
+        rows, columns=["assigned_at", "due_at", "units_assigned", "units_completed", "reminders"]
+    )
+    table[["assigned_at", "due_at"]] = table[["assigned_at", "due_at"]].apply(
+        pd.to_datetime, utc=True
+    )
+    table["reminders"] = table["reminders"].astype("boolean")  # a policy may be unknown: NA
+    for column, value in current.items():
+        table.loc[1, column] = value
+    return table.assign(learner_id="L1")
+
+
+def test_milestone_features_read_the_current_milestone() -> None:
+    row = build_features(learners_table(make_learner()), hand_built(), AS_OF, programme()).loc["L1"]
+
+    # Assigned 13 of 14 days ago, due in a day; c1-q and c1-u1 completed since.
+    assert row["milestone_days_left"] == pytest.approx(1.0)
+    assert row["milestone_units_left"] == 6
+    assert row["milestone_lateness"] == pytest.approx(8 * 13 / 14 - 2)
+    assert row["reminders_on"] == 1.0
+
+
+def test_milestone_outcomes_and_later_milestones_never_change_features() -> None:
+    learners = learners_table(make_learner())
+    before = build_features(learners, hand_built(), AS_OF, programme())
+
+    # How the milestone ends is known only at its due date; the next one is not assigned yet.
+    after = build_features(learners, hand_built(), AS_OF, programme(units_completed=8))
+
+    pd.testing.assert_frame_equal(before, after)
+
+
+def test_without_milestones_the_milestone_features_are_unknown() -> None:
+    row = build_features(learners_table(make_learner()), hand_built(), AS_OF).loc["L1"]
+    overdue = build_features(
+        learners_table(make_learner()),
+        hand_built(),
+        AS_OF,
+        programme(due_at=pd.Timestamp("2026-01-29", tz="UTC"), reminders=None),
+    ).loc["L1"]
+
+    names = ["milestone_days_left", "milestone_units_left", "milestone_lateness", "reminders_on"]
+    assert row[names].isna().all()
+    assert overdue["milestone_days_left"] == pytest.approx(-3.0)
+    assert overdue["milestone_lateness"] == pytest.approx(8 - 2)  # the whole milestone is due
+    assert math.isnan(overdue["reminders_on"])
+
+
 def test_one_learner_without_events_is_scored_as_inactive() -> None:
     row = build_features(learners_table(make_learner()), empty_events(), AS_OF).loc["L1"]
 

@@ -8,6 +8,7 @@ import pandas as pd
 
 from ml.dataset import VERBS
 from ml.features import FEATURE_NAMES, build_features, feature_matrix
+from ml.milestones import current_milestones
 
 
 def test_arrays_and_tables_give_the_same_features() -> None:
@@ -22,7 +23,7 @@ def test_arrays_and_tables_give_the_same_features() -> None:
     learners.loc[1, "shift"] = "graveyard"
     as_of = events["ts"].quantile(0.8).floor("h")
 
-    expected = build_features(learners, events, as_of)
+    expected = build_features(learners, events, as_of, world.milestones)
 
     index = pd.Index(learners["learner_id"])
     unit, unit_names = pd.factorize(events["unit_id"])
@@ -40,8 +41,10 @@ def test_arrays_and_tables_give_the_same_features() -> None:
         attempt=events["attempt"].to_numpy(np.int64),
         unit=unit,
         unit_names=np.asarray(unit_names, dtype=object),
+        milestones=current_milestones(world.milestones, index, as_of.value // 1000),
     )
 
     assert got.shape == (len(learners), len(FEATURE_NAMES))
     assert (events["ts"] >= as_of).any() and np.isnan(expected.to_numpy()).any()
+    assert expected["milestone_lateness"].notna().all()
     np.testing.assert_array_equal(got, expected.loc[index].to_numpy())
