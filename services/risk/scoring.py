@@ -14,6 +14,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from learnpulse.risk.v1 import risk_pb2
 from ml import calibration
 from ml.features import CATEGORICAL_FEATURES, FEATURE_LABELS, FEATURE_NAMES, feature_matrix
+from ml.milestones import MilestoneContext
 from services.risk import columns
 from services.risk.models import LoadedModel, ModelMeta, ModelSet
 
@@ -74,15 +75,11 @@ def features_of(
     """FEATURE_NAMES columns, one row per profile. `feature_matrix` reads only events
     before `as_of`: the proto's "later events are ignored" holds without filtering here
     (tests/unit/risk/test_risk_scoring.py)."""
+    now = micros(as_of)
     return feature_matrix(
-        as_of_us=micros(as_of),
+        as_of_us=now,
         hired_us=np.array(
-            [
-                p.hire_date.seconds * 1e6 + p.hire_date.nanos // 1000
-                if p.HasField("hire_date")
-                else math.nan
-                for p in profiles
-            ],
+            [_ts_micros(p.hire_date) if p.HasField("hire_date") else math.nan for p in profiles],
             dtype=np.float64,
         ),
         profile={
@@ -98,6 +95,50 @@ def features_of(
         attempt=events.attempt,
         unit=events.unit,
         unit_names=events.unit_names,
+        milestones=milestone_context(profiles, now),
+    )
+
+
+def milestone_context(
+    profiles: Sequence[risk_pb2.LearnerProfile], as_of_us: int
+) -> MilestoneContext:
+    """Each profile's `milestone` as ml.milestones arrays (NaN where unset). As training's
+    `current_milestones`, a milestone is current only once assigned: one assigned after
+    `as_of` is unknown, not a milestone of zero elapsed time."""
+    context = MilestoneContext.unknown(len(profiles))
+    for row, p in enumerate(profiles):
+        if not p.HasField("milestone"):
+            continue
+        m = p.milestone
+        assigned = _ts_micros(m.assigned_at)
+        if assigned > as_of_us:
+            continue
+        context.assigned_us[row] = assigned
+        context.due_us[row] = _ts_micros(m.due_at)
+        context.units[row] = m.units
+        if m.HasField("reminders"):
+            context.reminders[row] = float(m.reminders)
+    return context
+
+
+def milestones_frame(profiles: Sequence[risk_pb2.LearnerProfile]) -> pd.DataFrame:
+    """The canonical `milestones` table of the profiles' milestones (one row per profile
+    that has one; `reminders` missing where unset): what training would read."""
+    rows = [p for p in profiles if p.HasField("milestone")]
+    return pd.DataFrame(
+        {
+            "learner_id": _text([p.learner_id for p in rows]),
+            "assigned_at": _utc([p.milestone.assigned_at for p in rows]),
+            "due_at": _utc([p.milestone.due_at for p in rows]),
+            "units_assigned": np.array([p.milestone.units for p in rows], dtype=np.int64),
+            "reminders": pd.array(
+                [
+                    p.milestone.reminders if p.milestone.HasField("reminders") else None
+                    for p in rows
+                ],
+                dtype="boolean",
+            ),
+        }
     )
 
 
@@ -280,6 +321,10 @@ def _predict(model: LoadedModel, values: np.ndarray, **kwargs: bool) -> np.ndarr
     # One OpenMP thread per call: concurrent requests already run on several threads, and
     # on a busy host OpenMP's spinning turned a 0.2 ms prediction into 10 ms (measured).
     return np.asarray(model.booster.predict(values, num_threads=1, **kwargs), dtype=np.float64)
+
+
+def _ts_micros(ts: Timestamp) -> float:
+    return ts.seconds * 1e6 + ts.nanos // 1000
 
 
 def _text(values: list[str]) -> pd.api.extensions.ExtensionArray:

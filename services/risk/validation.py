@@ -18,6 +18,7 @@ Violation = tuple[str, str]  # (field path, what is wrong)
 MAX_REPORTED = 100  # keep the error small; the first hundred are plenty to act on
 _EARLIEST = -2_208_988_800  # 1900-01-01: older dates are typos, and pandas cannot hold all
 _LATEST = 7_258_118_400  # 2200-01-01
+MAX_MILESTONE_UNITS = 1_000  # micro-units of 3-7 minutes: more is a unit count gone wrong
 _VERBS = frozenset(VERBS)
 _FEATURES = frozenset(FEATURE_NAMES)
 
@@ -133,6 +134,26 @@ def _profile(
             found.append((f"{where}.hire_date", "required"))
     else:
         found.extend(_timestamp(f"{where}.hire_date", profile.hire_date))
+    if profile.HasField("milestone"):
+        found.extend(_milestone(f"{where}.milestone", profile.milestone))
+    return found
+
+
+def _milestone(where: str, milestone: risk_pb2.CurrentMilestone) -> list[Violation]:
+    found: list[Violation] = []
+    stamps: dict[str, int] = {}
+    for name in ("assigned_at", "due_at"):
+        if not milestone.HasField(name):
+            found.append((f"{where}.{name}", "required with a milestone"))
+            continue
+        bad = _timestamp(f"{where}.{name}", getattr(milestone, name))
+        found.extend(bad)
+        if not bad:
+            stamps[name] = getattr(milestone, name).ToNanoseconds()
+    if len(stamps) == 2 and stamps["due_at"] < stamps["assigned_at"]:
+        found.append((f"{where}.due_at", "must not be before assigned_at"))
+    if not 1 <= milestone.units <= MAX_MILESTONE_UNITS:
+        found.append((f"{where}.units", f"must be 1 to {MAX_MILESTONE_UNITS:,} units"))
     return found
 
 

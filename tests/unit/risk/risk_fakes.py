@@ -146,6 +146,23 @@ def make_event(days_ago: float = 1.0, **overrides: object) -> risk_pb2.LearningE
     return risk_pb2.LearningEvent(**(fields | overrides))
 
 
+def make_milestone(
+    assigned_days_ago: float = 6.0,
+    due_in_days: float = 8.0,
+    units: int = 8,
+    reminders: bool | None = True,
+) -> risk_pb2.CurrentMilestone:
+    """A current milestone relative to AS_OF (`reminders=None` leaves it unknown)."""
+    milestone = risk_pb2.CurrentMilestone(
+        assigned_at=ts(AS_OF - timedelta(days=assigned_days_ago)),
+        due_at=ts(AS_OF + timedelta(days=due_in_days)),
+        units=units,
+    )
+    if reminders is not None:
+        milestone.reminders = reminders
+    return milestone
+
+
 def make_trajectory(
     learner_id: str = "l-1", tenant: str = "acme", events: int = 5, **profile: object
 ) -> risk_pb2.Trajectory:
