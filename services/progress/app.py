@@ -86,7 +86,12 @@ def create_app(
                     app.state.notifier, store=lambda: app.state.store, clock=app.state.clock
                 ),
                 risk_refreshing(
-                    scorer, settings, store=app.state.store, clock=app.state.clock
+                    scorer,
+                    settings,
+                    store=app.state.store,
+                    clock=app.state.clock,
+                    catalog=path_facts(app.state.catalog),
+                    defaults=app.state.notifier.defaults,
                 ) as refresher,
             ):
                 app.state.risk_refresher = refresher

@@ -158,12 +158,26 @@ class EnrollmentProgress:
 
 
 @dataclass(frozen=True)
+class CurrentMilestone:
+    """The milestone a learner works toward at a moment, as the canonical `milestones` table
+    has it: since when (`assigned_at`), until when (`due_at`), how many units it assigns,
+    and whether the learner is reminded when behind (None: unknown)."""
+
+    assigned_at: datetime
+    due_at: datetime
+    units: int
+    reminders: bool | None = None
+
+
+@dataclass(frozen=True)
 class Trajectory:
-    """A learner's canonical rows: the profile and their events in a window, oldest first."""
+    """A learner's canonical rows: the profile and their events in a window, oldest first,
+    and the milestone they work toward (None: unknown)."""
 
     tenant_id: str
     learner: Learner
     events: tuple[LearningEvent, ...]
+    milestone: CurrentMilestone | None = None
 
 
 def course_progress(outline: CourseOutline, facts: CourseFacts | None) -> CourseProgress:

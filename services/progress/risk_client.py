@@ -120,6 +120,15 @@ def to_proto(t: Trajectory) -> risk_pb2.Trajectory:
     hired = midnight(who.hire_date)
     if hired is not None:
         profile.hire_date.CopyFrom(_ts(hired))
+    m = t.milestone
+    if m is not None:
+        profile.milestone.CopyFrom(
+            risk_pb2.CurrentMilestone(
+                assigned_at=_ts(m.assigned_at), due_at=_ts(m.due_at), units=m.units
+            )
+        )
+        if m.reminders is not None:
+            profile.milestone.reminders = m.reminders
     events = [
         risk_pb2.LearningEvent(
             ts=_ts(e.ts),

@@ -26,12 +26,15 @@ from services.progress.assessments import (
 )
 from services.progress.clock import Clock
 from services.progress.domain import Learner, Trajectory
+from services.progress.milestone_context import MilestoneSource, reminders_on
 from services.progress.notices import HR_RECIPIENT, NoticeKind
+from services.progress.policy import Policy
 from services.progress.risk_client import RiskScorer, ScorerUnavailable
 from services.progress.risk_options import RiskSweepOptions
 from services.progress.risk_queries import latest_loader
 from services.progress.risk_settings import RiskSweepSettings
 from services.progress.risk_view import RiskFactor, RiskLookup, RiskView
+from services.progress.snapshot import PathFacts
 from services.progress.store import ProgressStore
 
 log = logging.getLogger("learnpulse.progress.risk")
@@ -44,6 +47,7 @@ class TenantSweep:
     activity: int = 0  # of which for new activity
     daily: bool = False  # whether this pass finished the day's sweep
     skipped: int = 0  # learners that cannot be scored (left, no hire date, not on the roster)
+    milestones: int = 0  # of the scored, sent with their current milestone
     band_ups: int = 0
     alerts: int = 0  # new outbox notifications
     deferred: bool = False  # backing off: the risk service was not called
@@ -72,6 +76,7 @@ class RiskSweepReport:
                     "activity": t.activity,
                     "daily": t.daily,
                     "skipped": t.skipped,
+                    "milestones": t.milestones,
                     "band_ups": t.band_ups,
                     "alerts": t.alerts,
                     "deferred": t.deferred,
@@ -92,19 +97,37 @@ async def sweep_risk(
     tenant: str | None = None,
     tenants: Sequence[str] | None = None,
     options: RiskSweepOptions | None = None,
+    catalog: PathFacts | None = None,
+    defaults: Policy | None = None,
 ) -> RiskSweepReport:
-    """One pass for `tenant` (or the `tenants`), else for every tenant with a roster."""
+    """One pass for `tenant` (or the `tenants`), else for every tenant with a roster.
+
+    Each learner is sent with their current milestone (services.progress.milestone_context):
+    `catalog` gives milestone due dates (without it, or while it fails, only paths without
+    milestones have one), `defaults` the notification policy that says whether reminders go
+    out (without it, unknown)."""
     options = options or RiskSweepOptions()
     if tenants is None:
         tenants = [tenant] if tenant is not None else await store.assessments.tenants()
     report = RiskSweepReport(now)
     for t in tenants:
-        report.tenants.append(await _sweep_tenant(store, scorer, now, t, options))
+        reminders = None
+        if defaults is not None:
+            reminders = reminders_on(
+                await outbox.load_policy(store=store, tenant=t, defaults=defaults)
+            )
+        source = MilestoneSource(store=store, tenant=t, catalog=catalog, reminders=reminders)
+        report.tenants.append(await _sweep_tenant(store, scorer, now, t, options, source))
     return report
 
 
 async def _sweep_tenant(
-    store: ProgressStore, scorer: RiskScorer, now: datetime, tenant: str, options: RiskSweepOptions
+    store: ProgressStore,
+    scorer: RiskScorer,
+    now: datetime,
+    tenant: str,
+    options: RiskSweepOptions,
+    milestones: MilestoneSource,
 ) -> TenantSweep:
     found = TenantSweep(tenant)
     risk = store.assessments
@@ -139,7 +162,9 @@ async def _sweep_tenant(
     try:
         for start in range(0, len(targets), options.batch_size):
             chunk = targets[start : start + options.batch_size]
-            await _score_chunk(store, scorer, now, tenant, chunk, marks, day_start, options, found)
+            await _score_chunk(
+                store, scorer, now, tenant, chunk, marks, day_start, options, found, milestones
+            )
     except ScorerUnavailable as exc:
         failures = state.failures + 1
         delay = min(options.backoff * 2 ** (failures - 1), options.backoff_cap)
@@ -187,6 +212,7 @@ async def _score_chunk(
     day_start: datetime,
     options: RiskSweepOptions,
     found: TenantSweep,
+    milestones: MilestoneSource,
 ) -> None:
     risk = store.assessments
     ids = [w.id for w in chunk]
@@ -203,7 +229,10 @@ async def _score_chunk(
     events = await risk.events_of(
         tenant=tenant, learner_ids=[w.id for w in due], since=since, until=now
     )
-    trajectories = [Trajectory(tenant, w, tuple(events.get(w.id, ()))) for w in due]
+    current = await milestones.current([w.id for w in due], now)
+    trajectories = [
+        Trajectory(tenant, w, tuple(events.get(w.id, ())), current.get(w.id)) for w in due
+    ]
     scores = await scorer.score(tenant=tenant, trajectories=trajectories, as_of=now)
     assessments = [
         Assessment.of(
@@ -215,6 +244,7 @@ async def _score_chunk(
     scored_marks = {w.id: marks[w.id] for w in due if w.id in marks}
     await risk.clear_pending(tenant=tenant, marks=scored_marks, now=now)
     found.scored += len(stored)
+    found.milestones += sum(1 for a in stored if a.learner_id in current)
     found.activity += sum(1 for a in stored if a.trigger is Trigger.ACTIVITY)
     for a in stored:
         for ref in (a.attrition.model, a.stall.model):
@@ -335,9 +365,12 @@ class RiskRefresher:
         clock: Clock,
         interval_s: float,
         options: RiskSweepOptions | None = None,
+        catalog: PathFacts | None = None,
+        defaults: Policy | None = None,
     ) -> None:
         self.store, self.scorer, self.clock = store, scorer, clock
         self.interval_s, self.options = interval_s, options
+        self.catalog, self.defaults = catalog, defaults
         self.passes = 0
         self._task: asyncio.Task[None] | None = None
 
@@ -355,7 +388,12 @@ class RiskRefresher:
         while True:
             try:
                 await sweep_risk(
-                    store=self.store, scorer=self.scorer, now=self.clock.now(), options=self.options
+                    store=self.store,
+                    scorer=self.scorer,
+                    now=self.clock.now(),
+                    options=self.options,
+                    catalog=self.catalog,
+                    defaults=self.defaults,
                 )
             except Exception:  # a store hiccup must not end the loop; the next pass retries
                 log.exception("risk sweep pass failed")
@@ -370,9 +408,12 @@ async def risk_refreshing(
     *,
     store: ProgressStore,
     clock: Clock,
+    catalog: PathFacts | None = None,
+    defaults: Policy | None = None,
 ) -> AsyncIterator[RiskRefresher | None]:
     """The app's background risk sweeps, while the block runs: none without a scorer or with
-    `risk_sweep_interval_s` 0. The scorer's channel is closed at the end."""
+    `risk_sweep_interval_s` 0. The scorer's channel is closed at the end. `catalog` and
+    `defaults`: see `sweep_risk`."""
     if scorer is None or settings.risk_sweep_interval_s <= 0:
         yield None
         return
@@ -382,6 +423,8 @@ async def risk_refreshing(
         clock=clock,
         interval_s=settings.risk_sweep_interval_s,
         options=settings.risk_sweep_options(),
+        catalog=catalog,
+        defaults=defaults,
     )
     refresher.start()
     try:

@@ -62,7 +62,9 @@ async def run_sweep(
     chosen = tenants if tenants is not None else await store.alerts.tenants()
     report = SweepReport(as_of=now, tenants=list(chosen))
     if scorer is not None:  # risk first, so the stall alerts below show fresh bands
-        swept = await sweep_risk(store=store, scorer=scorer, now=now, tenants=chosen)
+        swept = await sweep_risk(
+            store=store, scorer=scorer, now=now, tenants=chosen, catalog=catalog, defaults=defaults
+        )
         report.extra["risk"] = swept.to_json()
     risk = risk or risk_lookup(store, ManualClock(now))  # the stored assessments
     policies: dict[str, Policy] = {}
