@@ -22,6 +22,7 @@ from learnpulse.risk.v1 import risk_pb2, risk_pb2_grpc
 from ml import calibration
 from ml.dataset import Dataset
 from ml.features import build_features
+from ml.milestones import current_milestones
 from ml.synth import generate
 from ml.training import ensure_champions
 from services.risk.registry import MlflowBackend, ModelRegistry
@@ -88,10 +89,15 @@ def stamp(moment: pd.Timestamp) -> Timestamp:
 def request_for(
     world: Dataset, as_of: pd.Timestamp, n: int = 10
 ) -> risk_pb2.ScoreTrajectoriesRequest:
-    """The last four weeks of `n` learners, as the progress service would send them."""
+    """The last four weeks of `n` learners and their current milestone, as the progress
+    service would send them."""
     events = world.events[(world.events["ts"] < as_of) & (world.events["ts"] >= as_of - LOOKBACK)]
     request = risk_pb2.ScoreTrajectoriesRequest(as_of=stamp(as_of), explain=True)
-    for learner in world.learners.head(n).itertuples():
+    learners = world.learners.head(n)
+    current = current_milestones(
+        world.milestones, pd.Index(learners["learner_id"]), as_of.value // 1000
+    )
+    for row, learner in enumerate(learners.itertuples()):
         trajectory = request.trajectories.add()
         trajectory.profile.CopyFrom(
             risk_pb2.LearnerProfile(
@@ -105,6 +111,13 @@ def request_for(
                 hire_date=stamp(learner.hire_date),
             )
         )
+        if not np.isnan(current.assigned_us[row]):
+            milestone = trajectory.profile.milestone
+            milestone.assigned_at.FromMicroseconds(int(current.assigned_us[row]))
+            milestone.due_at.FromMicroseconds(int(current.due_us[row]))
+            milestone.units = int(current.units[row])
+            if not np.isnan(current.reminders[row]):
+                milestone.reminders = bool(current.reminders[row])
         for e in events[events["learner_id"] == learner.learner_id].itertuples():
             trajectory.events.add(
                 ts=stamp(e.ts),
@@ -158,7 +171,9 @@ async def test_serves_the_champions_with_offline_probabilities(
     meta = backend.resolve(ATTRITION, "champion")
     backend.download(meta, tmp_path / "offline")
     booster = backend.load(tmp_path / "offline")
-    features = build_features(world.learners.head(10), world.events, as_of)
+    assert all(t.profile.HasField("milestone") for t in request.trajectories)
+    assert "milestone_lateness" in meta.features
+    features = build_features(world.learners.head(10), world.events, as_of, world.milestones)
     offline = calibration.apply(booster.predict(features[list(meta.features)]), meta.calibration)
     served = [s.attrition.probability for s in response.scores]
     np.testing.assert_allclose(served, offline, rtol=1e-9, atol=1e-12)
