@@ -23,7 +23,8 @@ from learnpulse.risk.v1 import risk_pb2, risk_pb2_grpc
 
 TRAJECTORY = (
     "trajectory { profile { learnerId tenantId role department shift location managerId hireDate }"
-    " events { ts verb courseId unitId durationS score success attempt response } }"
+    " events { ts verb courseId unitId durationS score success attempt response }"
+    " milestone { assignedAt dueAt units reminders } }"
 )
 _ESTIMATE = (
     "probability band factors { name label direction contribution } model { name version alias }"
@@ -195,6 +196,17 @@ def to_proto(trajectory: dict[str, Any]) -> risk_pb2.Trajectory:
     )
     if p.get("hireDate"):
         profile.hire_date.CopyFrom(_ts(_parse_dt(p["hireDate"])))
+    m = trajectory.get("milestone")
+    if m:  # the current milestone (progress computes it as its risk sweeps do)
+        profile.milestone.CopyFrom(
+            risk_pb2.CurrentMilestone(
+                assigned_at=_ts(_parse_dt(m["assignedAt"])),
+                due_at=_ts(_parse_dt(m["dueAt"])),
+                units=m["units"],
+            )
+        )
+        if m.get("reminders") is not None:
+            profile.milestone.reminders = m["reminders"]
     events = []
     for e in trajectory.get("events") or ():
         events.append(

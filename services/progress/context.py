@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from strawberry.dataloader import DataLoader
 
@@ -14,9 +15,18 @@ from services.progress.clock import Clock, SystemClock
 from services.progress.completion import CourseCompletion, UnitCompletion
 from services.progress.completion_queries import course_completions, unit_completions
 from services.progress.completion_store import CompletionStore
-from services.progress.domain import CourseFacts, Enrollment, Learner, PathOutline
+from services.progress.domain import (
+    CourseFacts,
+    CurrentMilestone,
+    Enrollment,
+    Learner,
+    PathOutline,
+)
+from services.progress.milestone_context import MilestoneSource, reminders_on
 from services.progress.notifier import Notifier
+from services.progress.outbox import load_policy
 from services.progress.risk_queries import latest_loader
+from services.progress.snapshot import path_facts
 from services.progress.store import ProgressStore
 
 
@@ -35,6 +45,7 @@ class Context:
     outline: DataLoader[str, PathOutline | None] = field(init=False)
     facts: DataLoader[str, dict[str, CourseFacts]] = field(init=False)
     latest_risk: DataLoader[str, LatestRisk | None] = field(init=False)
+    milestone: DataLoader[str, CurrentMilestone | None] = field(init=False)  # as risk sweeps
     course_completion: DataLoader[str, CourseCompletion] = field(init=False)
     unit_completion: DataLoader[str, UnitCompletion] = field(init=False)
 
@@ -62,6 +73,25 @@ class Context:
         self.outline = DataLoader(outlines)
         self.facts = DataLoader(facts)
         self.latest_risk = DataLoader(latest_loader(store, tenant, self.clock))
+
+        async def milestones(ids: list[str]) -> list[CurrentMilestone | None]:
+            notifier = self.notifier
+            policy = (
+                await load_policy(store=store, tenant=tenant, defaults=notifier.defaults)
+                if notifier is not None
+                else None
+            )
+            source = MilestoneSource(
+                store=store,
+                tenant=tenant,
+                catalog=path_facts(self.catalog),
+                reminders=reminders_on(policy) if policy is not None else None,
+            )
+            # the real time, as `Learner.trajectory` reads events and the gateway scores
+            found = await source.current(ids, datetime.now(UTC))
+            return [found.get(i) for i in ids]
+
+        self.milestone = DataLoader(milestones)
         principal = self.principal
 
         async def courses(ids: list[str]) -> list[CourseCompletion]:

@@ -7,14 +7,17 @@ fetches their titles and units from the catalog subgraph.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import UTC, date, datetime
 
 import strawberry
 from strawberry.federation.schema_directives import Key
 from strawberry.federation.types import FieldSet
 from strawberry.types import Info
+from strawberry.types.nodes import SelectedField, Selection
 
 from services.progress import domain, queries, risk_queries
+from services.progress.access import check_can_view_trajectory
 from services.progress.completion_types import Course, Unit
 from services.progress.context import Context
 from services.progress.domain import CourseProgressStatus, EnrollmentStatus
@@ -193,13 +196,48 @@ class TrajectoryEvent:
     response: str | None
 
 
-@strawberry.type(description="What the risk service scores: a profile and its recent events.")
+@strawberry.type(
+    description="The milestone a learner works toward: assigned when the one before it fell "
+    "due (the first at enrolment), with its units and whether the tenant sends reminders "
+    "(null: unknown), as a canonical `milestones` row."
+)
+class TrajectoryMilestone:
+    assigned_at: datetime
+    due_at: datetime
+    units: int
+    reminders: bool | None
+
+    @classmethod
+    def from_domain(cls, m: domain.CurrentMilestone) -> TrajectoryMilestone:
+        return cls(assigned_at=m.assigned_at, due_at=m.due_at, units=m.units, reminders=m.reminders)
+
+
+@strawberry.type(
+    description="What the risk service scores: a profile, its recent events and the current "
+    "milestone."
+)
 class Trajectory:
     profile: TrajectoryProfile
     events: list[TrajectoryEvent]
+    learner_id: strawberry.Private[str]
+    # started with the trajectory, so one batch serves every learner of the query
+    pending: strawberry.Private[Awaitable[domain.CurrentMilestone | None] | None] = None
+
+    @strawberry.field(
+        description="The learner's current milestone as risk sweeps send it (null: unknown, "
+        "e.g. while the catalog cannot give due dates); batched across learners."
+    )
+    async def milestone(self, info: ProgressInfo) -> TrajectoryMilestone | None:
+        pending = self.pending or info.context.milestone.load(self.learner_id)
+        found = await pending
+        return TrajectoryMilestone.from_domain(found) if found is not None else None
 
     @classmethod
-    def from_domain(cls, t: domain.Trajectory) -> Trajectory:
+    def from_domain(
+        cls,
+        t: domain.Trajectory,
+        pending: Awaitable[domain.CurrentMilestone | None] | None = None,
+    ) -> Trajectory:
         who = t.learner
         profile = TrajectoryProfile(
             learner_id=strawberry.ID(who.id),
@@ -226,7 +264,7 @@ class Trajectory:
             )
             for e in t.events
         ]
-        return cls(profile=profile, events=events)
+        return cls(profile=profile, events=events, learner_id=who.id, pending=pending)
 
 
 @strawberry.federation.type(keys=["id"], description="A person on the roster and their learning.")
@@ -294,6 +332,12 @@ class Learner:
     )
     async def trajectory(self, info: ProgressInfo, days: int = 90) -> Trajectory | None:
         ctx = info.context
+        pending = None
+        if _selects(info, "milestone"):
+            # Loaded now, not once each trajectory's events are in: the loads of every
+            # learner in the query then fall in one batch. Only for those who may see it.
+            check_can_view_trajectory(ctx.principal, self.id)
+            pending = ctx.milestone.load(self.id)
         found = await queries.trajectory(
             store=ctx.store,
             principal=ctx.principal,
@@ -301,7 +345,7 @@ class Learner:
             days=days,
             now=datetime.now(UTC),
         )
-        return Trajectory.from_domain(found)
+        return Trajectory.from_domain(found, pending)
 
     @strawberry.field(
         description="The newest stored risk assessment (from risk sweeps), `stale` when it no "
@@ -327,6 +371,18 @@ class Learner:
             store=ctx.store, principal=ctx.principal, learner_id=self.id, first=first, after=after
         )
         return RiskAssessmentConnection.from_domain(page)
+
+
+def _selects(info: ProgressInfo, name: str) -> bool:
+    """Whether the query asks for `name` directly under this field (fragments included)."""
+
+    def asks(selections: list[Selection]) -> bool:
+        return any(
+            s.name == name if isinstance(s, SelectedField) else asks(s.selections)
+            for s in selections
+        )
+
+    return any(asks(f.selections) for f in info.selected_fields)
 
 
 def _id(value: str | None) -> strawberry.ID | None:

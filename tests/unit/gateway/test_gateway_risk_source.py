@@ -117,3 +117,29 @@ async def test_grpc_failure_becomes_a_field_error(source: RiskSource) -> None:
     assert isinstance(result, GraphQLError)
     assert result.extensions == {"code": "RISK_UNAVAILABLE", "grpcStatus": "UNAVAILABLE"}
     assert "no model loaded" in result.message
+
+
+async def test_the_trajectorys_milestone_is_sent_with_the_profile(source: RiskSource) -> None:
+    source.stub = FakeStub()  # type: ignore[assignment]
+    with_one = trajectory("lrn-1") | {
+        "milestone": {
+            "assignedAt": "2026-11-24T08:00:00+00:00",
+            "dueAt": "2026-12-08T08:00:00+00:00",
+            "units": 8,
+            "reminders": None,
+        }
+    }
+    reps = [
+        {"id": "lrn-1", "trajectory": with_one},
+        {"id": "lrn-2", "trajectory": trajectory("lrn-2") | {"milestone": None}},
+    ]
+    ctx = Ctx(principal_for("demo", "hr-1", ["hr_admin"]))
+
+    await source.entities("Learner", reps, [], ctx)
+
+    first, second = source.stub.requests[0].trajectories  # type: ignore[attr-defined]
+    milestone = first.profile.milestone
+    assert milestone.assigned_at.ToJsonString() == "2026-11-24T08:00:00Z"
+    assert milestone.due_at.ToJsonString() == "2026-12-08T08:00:00Z"
+    assert milestone.units == 8 and not milestone.HasField("reminders")  # unknown stays unset
+    assert not second.profile.HasField("milestone")

@@ -4,16 +4,20 @@ and go on without it when the catalog cannot give due dates."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
-from progress_helpers import CountingStore, make_enrollment, make_event, make_learner
+from progress_helpers import CountingStore, gql, make_enrollment, make_event, make_learner
 
-from learnpulse.auth import Principal
+from learnpulse.auth import Principal, principal_for
+from learnpulse.testing import serving
 from ml.features import FEATURE_NAMES
+from services.progress.app import create_app
 from services.progress.assessments import Estimate, ModelRef, RiskBand, Score
 from services.progress.catalog_client import CatalogUnavailable
 from services.progress.domain import (
@@ -31,6 +35,7 @@ from services.progress.policy import Policy
 from services.progress.risk_client import to_proto
 from services.progress.risk_options import RiskSweepOptions
 from services.progress.risk_sweep import sweep_risk
+from services.progress.settings import ProgressSettings
 from services.progress.store import ProgressStore
 from services.risk import columns, scoring
 
@@ -102,16 +107,15 @@ async def store() -> AsyncIterator[ProgressStore]:
 
 
 async def enrol(
-    store: ProgressStore, learner_id: str, path: PathOutline = STAGED, **fields: object
+    store: ProgressStore, learner_id: str, path: PathOutline = STAGED, at: datetime = ENROLLED
 ) -> None:
     await store.put_learner(tenant=TENANT, learner=make_learner(id=learner_id))
     enrollment = make_enrollment(
         id=f"e-{learner_id}-{path.path_id}",
         learner_id=learner_id,
         path_id=path.path_id,
-        enrolled_at=ENROLLED,
-        due_at=ENROLLED + 20 * DAY,
-        **fields,
+        enrolled_at=at,
+        due_at=at + 20 * DAY,
     )
     await store.put_enrollment(tenant=TENANT, enrollment=enrollment)
 
@@ -302,3 +306,53 @@ def test_without_due_dates_or_an_outline_there_is_no_milestone() -> None:
     assert current_milestone([staged(due_at=None)], {"p-staged": STAGED}, undated, NOW) is None
     before = current_milestone([staged()], {"p-staged": STAGED}, DUE_DAYS, ENROLLED - DAY)
     assert before is None  # nothing assigned before enrolment
+
+
+class StaggeredStore(CountingStore):
+    """Answers each learner's events some loop turns apart, as a real database would."""
+
+    async def events_since(self, **query: Any) -> Any:
+        for _ in range(3 * len(query["learner_id"])):
+            await asyncio.sleep(0)
+        return await self.inner.events_since(**query)
+
+
+TEAM_MILESTONES = """{ team(first: 10) { edges { node { id
+  trajectory(days: 7) { milestone { assignedAt dueAt units reminders } } } } } }"""
+
+
+async def test_a_trajectory_read_through_graphql_carries_the_milestone_sweeps_send(
+    store: ProgressStore, settings: ProgressSettings
+) -> None:
+    """What the gateway scores on demand (`Learner.risk` requires `trajectory`) gets the same
+    milestone as the sweeps, loaded once for the whole team."""
+    # the field reads the real time, as the gateway scores; Mongo keeps milliseconds
+    enrolled = datetime.now(UTC).replace(microsecond=0) - 18 * DAY
+    for who in ("ana", "bob"):
+        await enrol(store, who, at=enrolled)
+    await store.put_learner(tenant=TENANT, learner=make_learner(id="chris"))  # not enrolled
+    counting, catalog = StaggeredStore(store), FakeCatalog()
+    quiet = settings.model_copy(
+        update={"seed_demo": False, "sweep_interval_s": 0, "delivery_interval_s": 0}
+    )
+    app = create_app(quiet, store=counting, catalog=catalog)  # type: ignore[arg-type]
+
+    async with serving(app) as client:
+        body = await gql(
+            client, TEAM_MILESTONES, principal=principal_for(TENANT, "hr-1", ["hr_admin"])
+        )
+
+    edges = body["data"]["team"]["edges"]
+    nodes = {e["node"]["id"]: e["node"]["trajectory"]["milestone"] for e in edges}
+    practice = {
+        "assignedAt": enrolled + 10 * DAY,
+        "dueAt": enrolled + 20 * DAY,
+        "units": 10,
+        "reminders": True,  # the settings' default policy reminds (dailyCap 2)
+    }
+    for who in ("ana", "bob"):
+        got = nodes[who]
+        times = {k: datetime.fromisoformat(got[k]) for k in ("assignedAt", "dueAt")}
+        assert got | times == practice
+    assert nodes["chris"] is None
+    assert counting.calls["enrollments_of"] == 1 and len(catalog.calls) == 1
