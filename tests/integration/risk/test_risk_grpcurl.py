@@ -169,3 +169,30 @@ async def test_event_columns_from_json_score_as_the_same_events(target: str) -> 
     code, out = await run(target, f"{SERVICE}/ScoreTrajectories", data=columnar(-5))
     assert code == 64 + grpc.StatusCode.INVALID_ARGUMENT.value[0], out
     assert "event_columns.duration_s[1]: must be >= 0 (trajectories[0].events[1])" in out
+
+
+MILESTONE = {
+    "assigned_at": "2026-11-16T00:00:00Z",
+    "due_at": "2026-11-30T00:00:00Z",
+    "units": 8,
+    "reminders": True,
+}
+
+
+async def test_a_milestone_from_json_is_scored_and_a_backwards_one_is_named(target: str) -> None:
+    """Reflection tells a Go client about `LearnerProfile.milestone` (added in place)."""
+    on_time, backwards = trajectory(), trajectory()
+    on_time["profile"] |= {"milestone": MILESTONE}  # type: ignore[operator]
+    backwards["profile"] |= {"milestone": MILESTONE | {"due_at": "2026-11-01T00:00:00Z"}}  # type: ignore[operator]
+
+    code, out = await run(
+        target, f"{SERVICE}/ScoreTrajectories", data={"trajectories": [on_time], "as_of": AS_OF}
+    )
+    assert code == 0, out
+    assert json.loads(out)["scores"][0]["learner_id"] == "lrn-1"
+
+    code, out = await run(
+        target, f"{SERVICE}/ScoreTrajectories", data={"trajectories": [backwards], "as_of": AS_OF}
+    )
+    assert code == 64 + grpc.StatusCode.INVALID_ARGUMENT.value[0], out
+    assert "trajectories[0].profile.milestone.due_at: must not be before assigned_at" in out
