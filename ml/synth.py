@@ -14,11 +14,19 @@ import pandas as pd
 
 from ml.dataset import Dataset, conform_events, conform_learners
 from ml.synth_dynamics import (
+    DEADLINE_LOGIN_LIFT,
+    DEADLINE_UNITS_LIFT,
     ENGAGED_NOISE,
+    INTENT_DWELL,
     NEW_HIRE_DAYS,
     NEW_HIRE_RAMP,
+    PUSHED_ANSWER,
     PUSHED_DWELL,
+    PUSHED_FINISH,
     PUSHED_HOUR_SHIFT,
+    PUSHED_REPLAY,
+    SLACK_UNITS_LIFT,
+    UNITS_PER_MILESTONE,
     Lifts,
     State,
     advance_intent,
@@ -27,6 +35,7 @@ from ml.synth_dynamics import (
     hazard,
     mean_engagement,
     p_login,
+    rushing,
     sigmoid,
     start_probability,
     units_rate,
@@ -141,15 +150,21 @@ class _World:
             self.roster.engagement, self.workload, self.intent, self.triggered
         )
         engaged = mean_engaged + rng.normal(0.0, ENGAGED_NOISE, size=n)
-        lift = np.where(reminded, REMINDER_LOGIN_LIFT, 0.0)
-        units_lift = np.where(reminded, REMINDER_UNIT_LIFT, 0.0)
+        rush = rushing(day, self.programme.behind(day, self.position), weekday)
+        lift = np.where(reminded, REMINDER_LOGIN_LIFT, 0.0) + rush * DEADLINE_LOGIN_LIFT
+        ahead = self.position - self.programme.start_position >= UNITS_PER_MILESTONE
+        units_lift = (
+            np.where(reminded, REMINDER_UNIT_LIFT, 0.0)
+            + rush * DEADLINE_UNITS_LIFT
+            + ahead * SLACK_UNITS_LIFT
+        )
         active = np.flatnonzero(self.employed & (rng.random(n) < p_login(engaged, lift, weekday)))
         before = self.position.copy()
         events = self._activity(day, active, engaged[active], units_lift[active])
         touched = np.zeros(n, dtype=bool)
         touched[active] = self._touched_any
         if weekday:
-            self.stuck_days = np.where(touched, 0, self.stuck_days + 1)
+            self.stuck_days = np.where(touched | ahead, 0, self.stuck_days + 1)
         self.stuck_days[self.position > before] = 0
 
         self._forecast(day, today)
@@ -187,17 +202,19 @@ class _World:
         unit = cat.paths[self.roster.role[who], (self.position[who] + s) % cat.size]
         quiz = cat.is_quiz[unit]
         wanted = np.minimum(rng.poisson(units_rate(engaged, units_lift)), k)
-        finished_lesson = rng.random((k, m)) < sigmoid(1.3 + 0.9 * engaged)
+        finished_lesson = rng.random((k, m)) < sigmoid(1.3 + 0.9 * engaged - PUSHED_FINISH * pushed)
         dwell = cat.nominal_s[unit] * np.where(
             finished_lesson,
             rng.lognormal(
-                -0.05 + 0.12 * engaged - 0.25 * self.intent[who] - PUSHED_DWELL * pushed,
+                -0.05 + 0.12 * engaged - INTENT_DWELL * self.intent[who] - PUSHED_DWELL * pushed,
                 0.3,
                 (k, m),
             ),
             rng.uniform(0.1, 0.7, (k, m)),
         )
-        replay = ~quiz & (rng.random((k, m)) < sigmoid(-1.6 + 0.4 * engaged))
+        replay = ~quiz & (
+            rng.random((k, m)) < sigmoid(-1.6 + 0.4 * engaged - PUSHED_REPLAY * pushed)
+        )
         replay_s = np.where(replay, rng.uniform(20.0, 120.0, (k, m)), 0.0)
 
         nq = cat.n_questions[unit].ravel()
@@ -206,7 +223,9 @@ class _World:
         # Retakes go better: the learner has seen the questions and the feedback.
         ability = self.roster.ability[who] + 0.3 * engaged + 0.5 * (attempt - 1)
         correct = rng.random(len(q_of)) < sigmoid(1.1 + 0.8 * ability).ravel()[q_of]
-        answer_s = rng.uniform(15.0, 60.0, len(q_of))
+        answer_s = (
+            rng.uniform(15.0, 60.0, len(q_of)) * np.where(pushed, PUSHED_ANSWER, 1.0)[q_of % m]
+        )
         frac = np.bincount(q_of, correct, k * m) / np.maximum(nq, 1)
         quiz_s = np.bincount(q_of, answer_s, k * m)
         passed = (frac >= 0.7).reshape(k, m)

@@ -21,6 +21,7 @@ SHOCK_SHARE = 0.35
 STALL_TRIGGER_FACTOR = 2.5
 FRUSTRATED_DAYS = 2
 RAMP_RANGE = (0.035, 0.09)  # daily rise of intent to leave once something pushes
+HAZARD_BASE, HAZARD_SLOPE = -9.0, 6.5  # daily leaving log-odds by intent: steep near 1.2
 INTENT_DECAY = 0.85  # intent fades when nothing pushes
 INTENT_NOISE = 0.04
 WORKLOAD_PERSISTENCE = 0.9
@@ -29,15 +30,27 @@ ENGAGED_NOISE = 0.4
 INTENT_WEIGHT = 3.0  # how much intent to leave depresses engagement
 # Once something pushes a learner to leave, their mind is elsewhere from that day on.
 PUSHED_WEIGHT = 0.3
-PUSHED_DWELL = 0.5  # ... and skim: log-dwell per unit drops by this much
-PUSHED_HOUR_SHIFT = 3.5  # ... and log in later in their day (hours): interviews, a second job
+PUSHED_DWELL = 0.8  # ... and skim: log-dwell per unit drops by this much
+INTENT_DWELL = 0.25  # ... the more, the further their mind is made up
+PUSHED_FINISH = 1.0  # ... leave more lessons unfinished (log-odds of finishing one)
+PUSHED_REPLAY = 1.5  # ... stop replaying (log-odds of a replay)
+PUSHED_ANSWER = 0.5  # ... and rush through quiz questions (answer time factor)
+PUSHED_HOUR_SHIFT = 6.0  # ... and log in later in their day (hours): interviews, a second job
 NEW_HIRE_DAYS = 180
 NEW_HIRE_RAMP = 1.6  # once pushed, new hires make up their minds faster
+# Learners who have done their milestone's units mostly wait for the next one (log-rate lift on
+# units): they are done, not stuck, so it does not frustrate them.
+SLACK_UNITS_LIFT = -3.0
 WEEKEND_FACTOR = 0.2
+LOGIN_BASE = 0.25  # log-odds of logging in on a weekday, for an average learner
 LEAVE_HORIZON_DAYS = 14
 STALL_HORIZON_DAYS = 7
 MILESTONE_DAYS = 14
 UNITS_PER_MILESTONE = 8
+# The last days before a milestone is due, learners behind on it catch up (a deadline rush).
+DEADLINE_DAYS = 3
+DEADLINE_LOGIN_LIFT = 1.5
+DEADLINE_UNITS_LIFT = 0.7
 
 
 def sigmoid(x: np.ndarray | float) -> np.ndarray:
@@ -83,7 +96,7 @@ def advance_workload(rng: np.random.Generator, workload: np.ndarray) -> np.ndarr
 
 def hazard(intent: np.ndarray, p_trigger: np.ndarray) -> np.ndarray:
     """Daily chance of leaving: fading intent, plus sudden leaving at a steady rate."""
-    return np.minimum(sigmoid(-9.0 + 6.5 * intent) + SHOCK_SHARE * p_trigger, 0.99)
+    return np.minimum(sigmoid(HAZARD_BASE + HAZARD_SLOPE * intent) + SHOCK_SHARE * p_trigger, 0.99)
 
 
 def mean_engagement(
@@ -93,7 +106,7 @@ def mean_engagement(
 
 
 def p_login(engaged: np.ndarray, login_lift: np.ndarray, weekday: bool) -> np.ndarray:
-    return sigmoid(0.4 + 1.1 * engaged + login_lift) * (1.0 if weekday else WEEKEND_FACTOR)
+    return sigmoid(LOGIN_BASE + 1.1 * engaged + login_lift) * (1.0 if weekday else WEEKEND_FACTOR)
 
 
 def units_rate(engaged: np.ndarray, units_lift: np.ndarray) -> np.ndarray:
@@ -104,6 +117,12 @@ def units_rate(engaged: np.ndarray, units_lift: np.ndarray) -> np.ndarray:
 def p_touch(engaged: np.ndarray, login_lift: np.ndarray, units_lift: np.ndarray, weekday: bool):
     """Chance of working on the open unit today: logging in and wanting at least one unit."""
     return p_login(engaged, login_lift, weekday) * -np.expm1(-units_rate(engaged, units_lift))
+
+
+def rushing(day: int, behind: np.ndarray, weekday: bool) -> np.ndarray:
+    """Who rushes today because their milestone is due within DEADLINE_DAYS and they are behind."""
+    closing = MILESTONE_DAYS - day % MILESTONE_DAYS <= DEADLINE_DAYS
+    return behind & (weekday and closing)
 
 
 @dataclass(frozen=True)
@@ -188,19 +207,28 @@ def forecast(
             h = hazard(intent, p_trigger)
             pace = UNITS_PER_MILESTONE * (day % MILESTONE_DAYS + 1) / MILESTONE_DAYS
             behind = done[name] < min(pace, UNITS_PER_MILESTONE)
+            ahead = done[name] >= UNITS_PER_MILESTONE
             reminded = weekday & state.reminded_team & behind
+            rush = rushing(day, behind, weekday)
             engaged = mean_engagement(engagement, workload, intent, triggered)
             engaged += rng.standard_normal(engaged.shape, dtype=np.float32) * ENGAGED_NOISE
-            touch = p_touch(engaged, reminded * login_lift, reminded * units_lift, weekday)
+            touch = p_touch(
+                engaged,
+                reminded * login_lift + rush * np.float32(DEADLINE_LOGIN_LIFT),
+                reminded * units_lift
+                + rush * np.float32(DEADLINE_UNITS_LIFT)
+                + ahead * np.float32(SLACK_UNITS_LIFT),
+                weekday,
+            )
             if name == "leave":
                 touched = rng.random(touch.shape, dtype=np.float32) < touch
                 if weekday:
-                    stuck[name] = np.where(touched, 0, stuck[name] + 1)
+                    stuck[name] = np.where(touched | ahead, 0, stuck[name] + 1)
                 done[name] += touched
                 stay *= 1.0 - h
             else:
                 if weekday:
-                    stuck[name] += 1
+                    stuck[name] = np.where(ahead, 0, stuck[name] + 1)
                 gone += idle * (1.0 - touch) * h
                 idle *= (1.0 - touch) * (1.0 - h)
     p_leave = 1.0 - (1.0 - h0) * stay.mean(axis=0, dtype=np.float64)

@@ -43,12 +43,16 @@ class Programme:
         self.assigned = np.flatnonzero(employed)
         self.reminders_sent[:] = 0
 
-    def reminders(self, day: int, position: np.ndarray, employed: np.ndarray) -> np.ndarray:
-        """Who gets a reminder today: reminded teams' learners behind the milestone's pace."""
+    def behind(self, day: int, position: np.ndarray) -> np.ndarray:
+        """Who is behind the current milestone's even pace (by the end of `day`)."""
         elapsed = day - self.start_day + 1
         done = position - self.start_position
         pace = UNITS_PER_MILESTONE * elapsed / MILESTONE_DAYS
-        send = self.reminded & employed & (done < np.minimum(pace, UNITS_PER_MILESTONE))
+        return done < np.minimum(pace, UNITS_PER_MILESTONE)
+
+    def reminders(self, day: int, position: np.ndarray, employed: np.ndarray) -> np.ndarray:
+        """Who gets a reminder today: reminded teams' learners behind the milestone's pace."""
+        send = self.reminded & employed & self.behind(day, position)
         self.reminders_sent += send
         return send
 

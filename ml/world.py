@@ -22,7 +22,7 @@ LOCATION_WEIGHTS = (0.25, 0.25, 0.25, 0.25)
 TEAM_SIZE = 10
 # How much teams differ in what pushes people out (the manager, the workload): a share of the
 # risk no trajectory shows, only the team around it.
-MANAGER_CLIMATE_SD = 0.5
+MANAGER_CLIMATE_SD = 0.3
 
 
 @dataclass(frozen=True)

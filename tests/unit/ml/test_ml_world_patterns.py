@@ -88,6 +88,20 @@ def test_stalls_over_48_hours_make_leaving_markedly_more_likely(thursdays: pd.Da
     )
 
 
+def test_milestones_pace_the_work(thursdays: pd.DataFrame) -> None:
+    """Learners who have done their milestone a week or more before it is due wait for the
+    next one, so the unit they opened sits still; learners behind rush in the last days before
+    the due date."""
+    examples = thursdays.dropna(subset=["stall"])
+    done = (examples["milestone_units_left"] == 0) & (examples["milestone_days_left"] > 7)
+    behind = examples["milestone_lateness"] > 1
+    closing = behind & (examples["milestone_days_left"] <= 4)  # the rush falls in the week
+
+    assert done.sum() >= 100 and closing.sum() >= 200
+    assert examples.loc[done, "stall"].mean() > 2 * examples.loc[~done, "stall"].mean()
+    assert examples.loc[closing, "stall"].mean() < examples.loc[behind & ~closing, "stall"].mean()
+
+
 def test_leaving_shows_one_to_two_weeks_before_the_date(world: Dataset) -> None:
     start = world.events["ts"].min().normalize()
     leavers = world.learners[world.learners["left_at"] >= start + 60 * DAY]
