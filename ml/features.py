@@ -111,6 +111,9 @@ FEATURE_LABELS: dict[str, str] = {
     "login_hour_delta_3d": "Mean login hour, last 3 days vs the 25 before (hours later, signed)",
     "dwell_change_7d": "Time per opened unit, last 7 days vs the 21 before (log2 ratio)",
     "dwell_change_3d": "Time per opened unit, last 3 days vs the 25 before (log2 ratio)",
+    "completion_rate_7d": "Units completed per unit opened, last 7 days",
+    "replay_rate_7d": "Replays per unit opened, last 7 days",
+    "answer_time_change_7d": "Time per quiz answer, last 7 days vs the 21 before (log2 ratio)",
     # The programme: NaN when the data has no milestones (see ml.milestones).
     "milestone_days_left": "Days until the current milestone is due (negative: overdue)",
     "milestone_units_left": "Units of the current milestone not completed yet",
@@ -296,6 +299,14 @@ def _features(
     f["dwell_change_7d"] = _log2_change(dwell_7d, f["launches_7d"], dwell_28d, f["launches_28d"])
     f["dwell_change_3d"] = _log2_change(
         count(dwelling & in3, w.duration), launches_3d, dwell_28d, f["launches_28d"]
+    )
+    f["completion_rate_7d"] = _ratio(f["completions_7d"], f["launches_7d"])
+    f["replay_rate_7d"] = _ratio(count(w.is_("replayed") & in7), f["launches_7d"])
+    f["answer_time_change_7d"] = _log2_change(
+        count(answered & in7, w.duration),
+        count(answered & in7),
+        count(answered, w.duration),
+        count(answered),
     )
     f.update(milestone_features(milestones, now, w.units_completed_since(milestones, n)))
 

@@ -81,6 +81,8 @@ def test_hand_built_trajectory_gives_exact_values() -> None:
     assert row["quiz_error_rate_28d"] == pytest.approx(1 / 6)
     assert row["quiz_mean_score_28d"] == pytest.approx(0.75)
     assert row["hour_of_day_std_28d"] == pytest.approx(0.0, abs=1e-3)  # always 09:00
+    assert row["login_hour_delta_3d"] == pytest.approx(0.0, abs=1e-6)
+    assert (row["completion_rate_7d"], row["replay_rate_7d"]) == (1.0, 0.5)
     assert row["tenure_days"] == 31
     assert row["role_code"] == CATEGORIES["role"].index("agent") + 1
 
