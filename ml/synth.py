@@ -26,7 +26,6 @@ from ml.synth_dynamics import (
     PUSHED_HOUR_SHIFT,
     PUSHED_REPLAY,
     SLACK_UNITS_LIFT,
-    UNITS_PER_MILESTONE,
     Lifts,
     State,
     advance_intent,
@@ -131,7 +130,7 @@ class _World:
         self.max_retakes = np.zeros(n, dtype=np.int64)
         manager, n_managers = pd.factorize(roster.learners["manager_id"])
         reminded = rng.random(len(n_managers)) < reminder_share
-        self.programme = Programme(n, reminded[manager])
+        self.programme = Programme(n, reminded[manager], roster.enrolled)
 
     def step(self, day: int) -> Columns:
         """Advance hidden state one day, emit that day's events, then let some learners leave."""
@@ -152,7 +151,7 @@ class _World:
         engaged = mean_engaged + rng.normal(0.0, ENGAGED_NOISE, size=n)
         rush = rushing(day, self.programme.behind(day, self.position), weekday)
         lift = np.where(reminded, REMINDER_LOGIN_LIFT, 0.0) + rush * DEADLINE_LOGIN_LIFT
-        ahead = self.position - self.programme.start_position >= UNITS_PER_MILESTONE
+        ahead = self.programme.ahead(self.position)
         units_lift = (
             np.where(reminded, REMINDER_UNIT_LIFT, 0.0)
             + rush * DEADLINE_UNITS_LIFT
@@ -298,6 +297,7 @@ class _World:
             p_trigger=self.p_trigger[who],
             ramp_scale=self.ramp_scale[who],
             reminded_team=self.programme.reminded[who],
+            enrolled=self.programme.enrolled[who],
             done_in_milestone=(self.position - self.programme.start_position)[who],
         )
         lifts = Lifts(login=REMINDER_LOGIN_LIFT, units=REMINDER_UNIT_LIFT)

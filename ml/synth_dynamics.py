@@ -151,6 +151,7 @@ class State:
     ramp_scale: np.ndarray
     reminded_team: np.ndarray
     done_in_milestone: np.ndarray  # units completed since the current milestone started
+    enrolled: np.ndarray  # on the programme: milestones pace them (reminders, rush, slack)
 
 
 def forecast(
@@ -206,8 +207,8 @@ def forecast(
             paths[name] = [intent, triggered, ramp, workload]
             h = hazard(intent, p_trigger)
             pace = UNITS_PER_MILESTONE * (day % MILESTONE_DAYS + 1) / MILESTONE_DAYS
-            behind = done[name] < min(pace, UNITS_PER_MILESTONE)
-            ahead = done[name] >= UNITS_PER_MILESTONE
+            behind = state.enrolled & (done[name] < min(pace, UNITS_PER_MILESTONE))
+            ahead = state.enrolled & (done[name] >= UNITS_PER_MILESTONE)
             reminded = weekday & state.reminded_team & behind
             rush = rushing(day, behind, weekday)
             engaged = mean_engagement(engagement, workload, intent, triggered)

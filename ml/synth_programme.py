@@ -23,8 +23,9 @@ CHECK_STRUGGLE_PENALTY = 0.62
 class Programme:
     """Milestone and check bookkeeping for every learner, advanced once per simulated day."""
 
-    def __init__(self, n: int, reminded: np.ndarray) -> None:
-        self.reminded = reminded
+    def __init__(self, n: int, reminded: np.ndarray, enrolled: np.ndarray) -> None:
+        self.enrolled = enrolled
+        self.reminded = reminded & enrolled  # only the programme's learners are reminded
         self.start_position = np.zeros(n, dtype=np.int64)
         self.start_day = 0
         self.assigned = np.zeros(0, dtype=np.int64)  # who got the current milestone
@@ -34,13 +35,13 @@ class Programme:
 
     def begin_day(self, day: int, position: np.ndarray, employed: np.ndarray) -> None:
         """Close the fortnight that just ended and assign the next UNITS_PER_MILESTONE units
-        to everyone employed."""
+        to everyone employed on the programme."""
         if day % MILESTONE_DAYS != 0:
             return
         if day > 0:
             self.close(position)
         self.start_day, self.start_position = day, position.copy()
-        self.assigned = np.flatnonzero(employed)
+        self.assigned = np.flatnonzero(employed & self.enrolled)
         self.reminders_sent[:] = 0
 
     def behind(self, day: int, position: np.ndarray) -> np.ndarray:
@@ -48,7 +49,11 @@ class Programme:
         elapsed = day - self.start_day + 1
         done = position - self.start_position
         pace = UNITS_PER_MILESTONE * elapsed / MILESTONE_DAYS
-        return done < np.minimum(pace, UNITS_PER_MILESTONE)
+        return self.enrolled & (done < np.minimum(pace, UNITS_PER_MILESTONE))
+
+    def ahead(self, position: np.ndarray) -> np.ndarray:
+        """Who has done all the units of their current milestone."""
+        return self.enrolled & (position - self.start_position >= UNITS_PER_MILESTONE)
 
     def reminders(self, day: int, position: np.ndarray, employed: np.ndarray) -> np.ndarray:
         """Who gets a reminder today: reminded teams' learners behind the milestone's pace."""

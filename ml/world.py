@@ -23,6 +23,9 @@ TEAM_SIZE = 10
 # How much teams differ in what pushes people out (the manager, the workload): a share of the
 # risk no trajectory shows, only the team around it.
 MANAGER_CLIMATE_SD = 0.3
+# Not everyone is on a programme: the others learn at their own pace, with no milestones, so
+# models also see learners whose milestone is unknown, as the risk service does.
+ENROLLED_SHARE = 0.85
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,7 @@ class Roster:
     trigger_logit: np.ndarray  # daily log-odds that something starts pushing them to leave
     start_position: np.ndarray  # where on their role's path they are on day 0
     tenure_days: np.ndarray  # days since hire on day 0
+    enrolled: np.ndarray  # on the fortnightly programme (milestones); the rest learn freely
 
 
 def make_catalog(rng: np.random.Generator, n_courses: int = 18) -> Catalog:
@@ -128,6 +132,7 @@ def make_roster(
         trigger_logit=trigger_logit,
         start_position=rng.integers(0, max(1, catalog_size // 3), size=n),
         tenure_days=tenure_days,
+        enrolled=rng.random(n) < ENROLLED_SHARE,
     )
 
 

@@ -48,27 +48,6 @@ def test_nobody_acts_after_leaving(world: Dataset) -> None:
     assert (last.reindex(left.index).dropna() < left[last.reindex(left.index).notna()]).all()
 
 
-def test_leavers_activity_declines_in_the_weeks_before_leaving(world: Dataset) -> None:
-    start = world.events["ts"].min().normalize()
-    learners = world.learners
-    # Leavers with four full weeks observed before they leave.
-    leavers = learners[learners["left_at"] >= start + 29 * DAY]
-    events = world.events.merge(leavers[["learner_id", "left_at"]], on="learner_id")
-    before = (events["left_at"] - events["ts"]) / DAY
-    per_learner = pd.DataFrame(
-        {
-            "last_week": (before <= 7).groupby(events["learner_id"]).sum(),
-            "weeks_3_4": ((before > 14) & (before <= 28)).groupby(events["learner_id"]).sum() / 2,
-        }
-    ).reindex(leavers["learner_id"], fill_value=0)
-
-    assert len(per_learner) >= 40
-    assert per_learner["last_week"].sum() < 0.6 * per_learner["weeks_3_4"].sum()
-    # Not every leaver fades: some keep their pace until the end.
-    steady = per_learner["last_week"] >= per_learner["weeks_3_4"]
-    assert 0.05 < steady.mean() < 0.5
-
-
 def test_truth_is_higher_for_people_about_to_leave(world: Dataset) -> None:
     assert world.truth is not None
     truth = world.truth.merge(world.learners[["learner_id", "left_at"]], on="learner_id")

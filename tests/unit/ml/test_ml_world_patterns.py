@@ -49,12 +49,15 @@ def test_every_assigned_milestone_has_a_row_leavers_included(world: Dataset) -> 
     assert world.milestones is not None
     starts = world.milestones["assigned_at"].drop_duplicates().sort_values()
     first = world.milestones[world.milestones["assigned_at"] == starts.iloc[0]]
-    assert len(first) == len(world.learners)  # everyone is employed on day 0
-    leavers = world.learners.loc[world.learners["left_at"].notna(), "learner_id"]
+    on_programme = world.milestones["learner_id"].unique()
+    # Everyone is employed on day 0; some learners are on no programme at all.
+    assert len(first) == len(on_programme)
+    assert 0.75 < len(on_programme) / len(world.learners) < 0.95
+    learners = world.learners.set_index("learner_id")
+    leavers = learners.index[learners["left_at"].notna()].intersection(on_programme)
     last_due = world.milestones.groupby("learner_id")["due_at"].max()
-    left = world.learners.set_index("learner_id")["left_at"]
     # A leaver's last milestone is the one they left during.
-    assert (last_due[leavers] + pd.Timedelta(days=1) >= left[leavers]).all()
+    assert (last_due[leavers] + pd.Timedelta(days=1) >= learners.loc[leavers, "left_at"]).all()
 
 
 def test_no_reminders_anywhere_when_the_policy_is_off() -> None:
@@ -97,7 +100,7 @@ def test_milestones_pace_the_work(thursdays: pd.DataFrame) -> None:
     behind = examples["milestone_lateness"] > 1
     closing = behind & (examples["milestone_days_left"] <= 4)  # the rush falls in the week
 
-    assert done.sum() >= 100 and closing.sum() >= 200
+    assert done.sum() >= 50 and closing.sum() >= 200
     assert examples.loc[done, "stall"].mean() > 2 * examples.loc[~done, "stall"].mean()
     assert examples.loc[closing, "stall"].mean() < examples.loc[behind & ~closing, "stall"].mean()
 
@@ -116,6 +119,30 @@ def test_leaving_shows_one_to_two_weeks_before_the_date(world: Dataset) -> None:
     assert per_week[0] < 0.75 * baseline
     assert per_week[1] < 0.92 * baseline
     assert per_week[3] > 0.92 * baseline  # three weeks ahead there is little to see yet
+
+
+def test_leavers_activity_declines_in_the_weeks_before_leaving(world: Dataset) -> None:
+    """All events, not only logins (on this larger world: event counts are heavy-tailed)."""
+    start = world.events["ts"].min().normalize()
+    learners = world.learners
+    # Leavers with four full weeks observed before they leave.
+    leavers = learners[learners["left_at"] >= start + 29 * DAY]
+    events = world.events.merge(leavers[["learner_id", "left_at"]], on="learner_id")
+    before = (events["left_at"] - events["ts"]) / DAY
+    per_learner = pd.DataFrame(
+        {
+            "last_week": (before <= 7).groupby(events["learner_id"]).sum(),
+            "weeks_3_4": ((before > 14) & (before <= 28)).groupby(events["learner_id"]).sum() / 2,
+        }
+    ).reindex(leavers["learner_id"], fill_value=0)
+
+    assert len(per_learner) >= 40
+    # Weeks 3-4 are often already into the push (fewer lessons finished, no replays), so the
+    # drop against them is smaller than against a leaver's calm weeks: about a third.
+    assert per_learner["last_week"].sum() < 0.75 * per_learner["weeks_3_4"].sum()
+    # Not every leaver fades: some keep their pace until the end.
+    steady = per_learner["last_week"] >= per_learner["weeks_3_4"]
+    assert 0.05 < steady.mean() < 0.5
 
 
 def test_ground_truth_is_informative_but_not_separable(world: Dataset) -> None:
