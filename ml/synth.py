@@ -151,11 +151,11 @@ class _World:
         engaged = mean_engaged + rng.normal(0.0, ENGAGED_NOISE, size=n)
         rush = rushing(day, self.programme.behind(day, self.position), weekday)
         lift = np.where(reminded, REMINDER_LOGIN_LIFT, 0.0) + rush * DEADLINE_LOGIN_LIFT
-        ahead = self.programme.ahead(self.position)
+        finished = self.programme.finished(self.position)
         units_lift = (
             np.where(reminded, REMINDER_UNIT_LIFT, 0.0)
             + rush * DEADLINE_UNITS_LIFT
-            + ahead * SLACK_UNITS_LIFT
+            + finished * SLACK_UNITS_LIFT
         )
         active = np.flatnonzero(self.employed & (rng.random(n) < p_login(engaged, lift, weekday)))
         before = self.position.copy()
@@ -163,7 +163,7 @@ class _World:
         touched = np.zeros(n, dtype=bool)
         touched[active] = self._touched_any
         if weekday:
-            self.stuck_days = np.where(touched | ahead, 0, self.stuck_days + 1)
+            self.stuck_days = np.where(touched | finished, 0, self.stuck_days + 1)
         self.stuck_days[self.position > before] = 0
 
         self._forecast(day, today)

@@ -208,7 +208,7 @@ def forecast(
             h = hazard(intent, p_trigger)
             pace = UNITS_PER_MILESTONE * (day % MILESTONE_DAYS + 1) / MILESTONE_DAYS
             behind = state.enrolled & (done[name] < min(pace, UNITS_PER_MILESTONE))
-            ahead = state.enrolled & (done[name] >= UNITS_PER_MILESTONE)
+            finished = state.enrolled & (done[name] >= UNITS_PER_MILESTONE)
             reminded = weekday & state.reminded_team & behind
             rush = rushing(day, behind, weekday)
             engaged = mean_engagement(engagement, workload, intent, triggered)
@@ -218,18 +218,18 @@ def forecast(
                 reminded * login_lift + rush * np.float32(DEADLINE_LOGIN_LIFT),
                 reminded * units_lift
                 + rush * np.float32(DEADLINE_UNITS_LIFT)
-                + ahead * np.float32(SLACK_UNITS_LIFT),
+                + finished * np.float32(SLACK_UNITS_LIFT),
                 weekday,
             )
             if name == "leave":
                 touched = rng.random(touch.shape, dtype=np.float32) < touch
                 if weekday:
-                    stuck[name] = np.where(touched | ahead, 0, stuck[name] + 1)
+                    stuck[name] = np.where(touched | finished, 0, stuck[name] + 1)
                 done[name] += touched
                 stay *= 1.0 - h
             else:
                 if weekday:
-                    stuck[name] = np.where(ahead, 0, stuck[name] + 1)
+                    stuck[name] = np.where(finished, 0, stuck[name] + 1)
                 gone += idle * (1.0 - touch) * h
                 idle *= (1.0 - touch) * (1.0 - h)
     p_leave = 1.0 - (1.0 - h0) * stay.mean(axis=0, dtype=np.float64)

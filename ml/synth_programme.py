@@ -51,7 +51,7 @@ class Programme:
         pace = UNITS_PER_MILESTONE * elapsed / MILESTONE_DAYS
         return self.enrolled & (done < np.minimum(pace, UNITS_PER_MILESTONE))
 
-    def ahead(self, position: np.ndarray) -> np.ndarray:
+    def finished(self, position: np.ndarray) -> np.ndarray:
         """Who has done all the units of their current milestone."""
         return self.enrolled & (position - self.start_position >= UNITS_PER_MILESTONE)
 
