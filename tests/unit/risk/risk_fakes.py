@@ -23,6 +23,7 @@ from pydantic import SecretStr
 
 from learnpulse.risk.v1 import risk_pb2, risk_pb2_grpc
 from ml.features import FEATURE_NAMES
+from services.risk import scoring
 from services.risk.cache import ModelCache
 from services.risk.metrics import RiskMetrics
 from services.risk.models import LoadedModel, ModelMeta, ModelSet
@@ -206,6 +207,20 @@ def make_request(
     )
     request.as_of.FromDatetime(AS_OF)
     return request
+
+
+def score_request(
+    models: ModelSet, request: risk_pb2.ScoreTrajectoriesRequest
+) -> list[risk_pb2.LearnerScore]:
+    """Score a request with explanations, whichever event form it carries, as of AS_OF."""
+    given = request.event_columns if request.HasField("event_columns") else None
+    return scoring.score_trajectories(
+        models=models,
+        trajectories=request.trajectories,
+        as_of=AS_OF,
+        explain=True,
+        event_columns=given,
+    )
 
 
 @dataclass

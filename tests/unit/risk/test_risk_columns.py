@@ -15,6 +15,7 @@ from risk_fakes import (
     make_model_set,
     make_request,
     make_trajectory,
+    score_request,
 )
 
 from learnpulse.risk.v1 import risk_pb2
@@ -46,14 +47,7 @@ def test_columns_score_exactly_as_events_with_explanations() -> None:
     assert validation.violations(rows) == validation.violations(cols) == []
 
     def score(request: risk_pb2.ScoreTrajectoriesRequest) -> list[risk_pb2.LearnerScore]:
-        given = request.event_columns if request.HasField("event_columns") else None
-        return scoring.score_trajectories(
-            models=models,
-            trajectories=request.trajectories,
-            as_of=AS_OF,
-            explain=True,
-            event_columns=given,
-        )
+        return score_request(models, request)
 
     # the wire round trip too: a partner's bytes, not our objects
     wire = risk_pb2.ScoreTrajectoriesRequest.FromString(cols.SerializeToString())

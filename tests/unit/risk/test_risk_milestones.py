@@ -20,6 +20,7 @@ from risk_fakes import (
     make_model_set,
     make_request,
     make_trajectory,
+    score_request,
 )
 
 from learnpulse.risk.v1 import risk_pb2
@@ -113,14 +114,7 @@ def test_columnar_and_per_event_requests_score_a_milestone_alike() -> None:
     models = make_model_set()
 
     def score(request: risk_pb2.ScoreTrajectoriesRequest) -> list[risk_pb2.LearnerScore]:
-        given = request.event_columns if request.HasField("event_columns") else None
-        return scoring.score_trajectories(
-            models=models,
-            trajectories=request.trajectories,
-            as_of=AS_OF,
-            explain=True,
-            event_columns=given,
-        )
+        return score_request(models, request)
 
     assert score(cols) == score(rows)
     np.testing.assert_array_equal(
