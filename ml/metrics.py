@@ -100,6 +100,9 @@ def target_report(
         "brier": float(brier_score_loss(y, probs)) if len(y) else None,
         "ece": ece(y, probs),
         "oracle_roc_auc": oracle_roc_auc(target, rows, truth),
+        "expected_roc_auc": expected_roc_auc(
+            target, rows, truth, {"model": probs, "logreg": logreg}
+        ),
         "logreg_roc_auc": roc_auc(y, logreg),
         "rule_roc_auc": roc_auc(y, rule),
         "recall_at_precision_0_75": recall_at_precision(y, probs),
@@ -121,3 +124,32 @@ def oracle_roc_auc(target: str, rows: pd.DataFrame, truth: pd.DataFrame | None) 
     if len(joined) < len(rows):
         return None
     return roc_auc(joined[target].to_numpy(np.float64), joined[column].to_numpy(np.float64))
+
+
+def expected_roc_auc(
+    target: str, rows: pd.DataFrame, truth: pd.DataFrame | None, scores: dict[str, np.ndarray]
+) -> dict[str, float] | None:
+    """Each score's ROC-AUC expected if the outcomes were drawn from the truth (every pair of
+    rows weighted by p of the one times 1 - p of the other), and the oracle's own: the same
+    comparison as `oracle_roc_auc`, without the outcome noise of a few hundred test positives.
+    None without truth for every row."""
+    column = TRUTH_COLUMNS[target]
+    if truth is None or column not in truth.columns or rows.empty:
+        return None
+    keyed = truth[["learner_id", "day", column]].rename(columns={"day": "as_of"})
+    joined = rows[["learner_id", "as_of"]].merge(keyed, on=["learner_id", "as_of"], how="left")
+    p = joined[column].to_numpy(np.float64)
+    if np.isnan(p).any() or not 0 < p.sum() < len(p):
+        return None
+    labels = np.r_[np.ones(len(p)), np.zeros(len(p))]
+    weights = np.r_[p, 1.0 - p]
+    # Each row as a positive and as a negative: scikit-learn also pairs a row with itself (a
+    # tie, half a win); take those pairs back out.
+    total, itself = p.sum() * (1.0 - p).sum(), float((p * (1.0 - p)).sum())
+
+    def expected(score: np.ndarray) -> float:
+        both = np.r_[score, score]
+        auc = float(roc_auc_score(labels, both, sample_weight=weights))
+        return (auc * total - 0.5 * itself) / (total - itself)
+
+    return {"oracle": expected(p)} | {name: expected(s) for name, s in scores.items()}

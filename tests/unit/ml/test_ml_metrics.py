@@ -5,8 +5,16 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
-from ml.metrics import ece, fairness, median_lead_days, oracle_roc_auc, recall_at_precision
+from ml.metrics import (
+    ece,
+    expected_roc_auc,
+    fairness,
+    median_lead_days,
+    oracle_roc_auc,
+    recall_at_precision,
+)
 
 DAY = pd.Timedelta(days=1)
 T0 = pd.Timestamp("2026-03-02", tz="UTC")
@@ -57,3 +65,23 @@ def test_oracle_is_null_without_truth_and_scored_with_it() -> None:
     )
     assert oracle_roc_auc("attrition", rows, None) is None
     assert oracle_roc_auc("attrition", rows, truth) == 1.0
+
+
+def test_expected_roc_auc_weighs_rows_by_the_truth_not_by_one_draw() -> None:
+    rows = pd.DataFrame({"learner_id": ["a", "b", "c"], "as_of": [T0] * 3})
+    truth = pd.DataFrame(
+        {"learner_id": ["a", "b", "c"], "day": [T0] * 3, "p_leave_14d": [0.8, 0.5, 0.2]}
+    )
+    ranked = np.array([3.0, 2.0, 1.0])
+
+    got = expected_roc_auc("attrition", rows, truth, {"model": ranked, "flat": np.zeros(3)})
+
+    # Positive-negative weight: a>b 0.8*0.5, a>c 0.8*0.8, b>c 0.5*0.8; all won by `ranked`,
+    # and lost the other way round: 0.2*0.5 + 0.2*0.2 + 0.5*0.2.
+    won, lost = 0.4 + 0.64 + 0.4, 0.1 + 0.04 + 0.1
+    assert got is not None
+    assert got["model"] == pytest.approx(won / (won + lost))
+    assert got["oracle"] == got["model"]  # the truth ranks the rows the same way
+    assert got["flat"] == pytest.approx(0.5)
+    assert expected_roc_auc("attrition", rows, None, {"model": ranked}) is None
+    assert expected_roc_auc("attrition", rows.assign(learner_id="z"), truth, {}) is None
