@@ -114,6 +114,16 @@ def empty_events() -> pd.DataFrame:
     return conform_events(pd.DataFrame({c: [] for c in EVENT_COLUMNS}))
 
 
+def micros_of_series(values: pd.Series) -> np.ndarray:
+    """Microseconds since the epoch (UTC) for any datetime64 unit; NaT becomes NaN."""
+    stamps = values.array
+    if not isinstance(stamps, pd.arrays.DatetimeArray):
+        stamps = pd.to_datetime(values, utc=True).array
+    micros = stamps.as_unit("us").asi8.astype(np.float64)
+    micros[stamps.isna()] = np.nan
+    return micros
+
+
 def validate(learners: pd.DataFrame, events: pd.DataFrame) -> None:
     """Raise ValueError naming the table, column and problem if the data is not canonical."""
     _check_kinds("learners", learners, _LEARNER_KINDS)

@@ -12,7 +12,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from ml.dataset import VERBS
+from ml.dataset import VERBS, micros_of_series
 from ml.milestones import MilestoneContext, current_milestones, milestone_features
 
 LOOKBACK_DAYS = 28
@@ -157,7 +157,7 @@ def build_features(
     for column in ("role", "department", "shift"):
         found, uniques = pd.factorize(learners[column].fillna("").astype(str))
         codes[column] = np.array([category_code(column, u) for u in uniques])[found]
-    hired = _micros_of_series(learners["hire_date"])
+    hired = micros_of_series(learners["hire_date"])
     context = current_milestones(milestones, index, now)
     matrix = _features(_Window.of_frame(events, index, now), len(index), hired, codes, context)
     return pd.DataFrame(matrix, index=index, columns=FEATURE_NAMES)
@@ -354,7 +354,7 @@ class _Window:
 
     @classmethod
     def of_frame(cls, events: pd.DataFrame, index: pd.Index, now: int) -> _Window:
-        ts = _micros_of_series(events["ts"])
+        ts = micros_of_series(events["ts"])
         inside = np.flatnonzero((ts < now) & (ts >= now - LOOKBACK_DAYS * _US_PER_DAY))
         # Factorise the ids first (fast on Arrow strings), then look up only the distinct ones.
         codes, distinct = pd.factorize(_take(events["learner_id"], inside))
@@ -495,16 +495,6 @@ def _micros_of(moment: pd.Timestamp | datetime) -> int:
     stamp = pd.Timestamp(moment)
     stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
     return int(stamp.value // 1000)
-
-
-def _micros_of_series(values: pd.Series) -> np.ndarray:
-    """Microseconds since the epoch (UTC) for any datetime64 unit; NaT becomes NaN."""
-    stamps = values.array
-    if not isinstance(stamps, pd.arrays.DatetimeArray):
-        stamps = pd.to_datetime(values, utc=True).array
-    micros = stamps.as_unit("us").asi8.astype(np.float64)
-    micros[stamps.isna()] = np.nan
-    return micros
 
 
 def _take(column: pd.Series, rows: np.ndarray) -> pd.Series:

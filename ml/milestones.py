@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ml.dataset import micros_of_series
+
 _US_PER_DAY = 86_400_000_000
 
 
@@ -30,9 +32,6 @@ class MilestoneContext:
     def unknown(cls, n: int) -> MilestoneContext:
         return cls(*(np.full(n, np.nan) for _ in range(4)))
 
-    def __len__(self) -> int:
-        return len(self.assigned_us)
-
 
 def current_milestones(
     table: pd.DataFrame | None, index: pd.Index, now_us: int
@@ -45,7 +44,7 @@ def current_milestones(
     if table is None or table.empty:
         return context
     who = index.get_indexer(pd.Index(table["learner_id"].astype(str)))
-    assigned = _micros(table["assigned_at"])
+    assigned = micros_of_series(table["assigned_at"])
     rows = np.flatnonzero((who >= 0) & (assigned <= now_us))
     if len(rows) == 0:
         return context
@@ -55,7 +54,7 @@ def current_milestones(
     reminders = table["reminders"].astype("boolean").to_numpy(np.float64, na_value=np.nan)
     columns = (
         assigned,
-        _micros(table["due_at"]),
+        micros_of_series(table["due_at"]),
         table["units_assigned"].to_numpy(np.float64, na_value=np.nan),
         reminders,
     )
@@ -82,10 +81,3 @@ def milestone_features(
         "milestone_lateness": np.where(known, context.units * elapsed - done, np.nan),
         "reminders_on": context.reminders,
     }
-
-
-def _micros(values: pd.Series) -> np.ndarray:
-    stamps = pd.to_datetime(values, utc=True).array.as_unit("us")
-    micros = stamps.asi8.astype(np.float64)
-    micros[stamps.isna()] = np.nan
-    return micros
