@@ -144,12 +144,13 @@ class _World:
         self.workload = advance_workload(rng, self.workload)
         today = hazard(self.intent, self.p_trigger)
 
-        reminded = weekday & self.programme.reminders(day, self.position, self.employed)
+        behind = self.programme.behind(day, self.position)
+        reminded = weekday & self.programme.reminders(behind, self.employed)
         mean_engaged = mean_engagement(
             self.roster.engagement, self.workload, self.intent, self.triggered
         )
         engaged = mean_engaged + rng.normal(0.0, ENGAGED_NOISE, size=n)
-        rush = rushing(day, self.programme.behind(day, self.position), weekday)
+        rush = rushing(day, behind, weekday)
         lift = np.where(reminded, REMINDER_LOGIN_LIFT, 0.0) + rush * DEADLINE_LOGIN_LIFT
         finished = self.programme.finished(self.position)
         units_lift = (

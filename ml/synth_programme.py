@@ -55,9 +55,9 @@ class Programme:
         """Who has done all the units of their current milestone."""
         return self.enrolled & (position - self.start_position >= UNITS_PER_MILESTONE)
 
-    def reminders(self, day: int, position: np.ndarray, employed: np.ndarray) -> np.ndarray:
-        """Who gets a reminder today: reminded teams' learners behind the milestone's pace."""
-        send = self.reminded & employed & self.behind(day, position)
+    def reminders(self, behind: np.ndarray, employed: np.ndarray) -> np.ndarray:
+        """Who gets a reminder today: reminded teams' learners `behind` the milestone's pace."""
+        send = self.reminded & employed & behind
         self.reminders_sent += send
         return send
 
