@@ -119,6 +119,13 @@ def p_touch(engaged: np.ndarray, login_lift: np.ndarray, units_lift: np.ndarray,
     return p_login(engaged, login_lift, weekday) * -np.expm1(-units_rate(engaged, units_lift))
 
 
+def behind_pace(days_in: int, done: np.ndarray) -> np.ndarray:
+    """Who has done fewer units than an even pace through the milestone asks by the end of
+    its `days_in`-th day (0-based)."""
+    pace = UNITS_PER_MILESTONE * (days_in + 1) / MILESTONE_DAYS
+    return done < min(pace, UNITS_PER_MILESTONE)
+
+
 def rushing(day: int, behind: np.ndarray, weekday: bool) -> np.ndarray:
     """Who rushes today because their milestone is due within DEADLINE_DAYS and they are behind."""
     closing = MILESTONE_DAYS - day % MILESTONE_DAYS <= DEADLINE_DAYS
@@ -206,8 +213,7 @@ def forecast(
             workload = advance_workload(rng, workload)
             paths[name] = [intent, triggered, ramp, workload]
             h = hazard(intent, p_trigger)
-            pace = UNITS_PER_MILESTONE * (day % MILESTONE_DAYS + 1) / MILESTONE_DAYS
-            behind = state.enrolled & (done[name] < min(pace, UNITS_PER_MILESTONE))
+            behind = state.enrolled & behind_pace(day % MILESTONE_DAYS, done[name])
             finished = state.enrolled & (done[name] >= UNITS_PER_MILESTONE)
             reminded = weekday & state.reminded_team & behind
             rush = rushing(day, behind, weekday)

@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-MILESTONE_DAYS = 14
-UNITS_PER_MILESTONE = 8
+from ml.synth_dynamics import MILESTONE_DAYS, UNITS_PER_MILESTONE, behind_pace
+
 CHECK_EVERY_DAYS = 30
 STRUGGLE_RETAKES = 3  # more retakes than this on one quiz marks a skill gap
 # Tuned so that assigned-unit completion is ~58% without reminders and ~92% with them, and
@@ -46,10 +46,7 @@ class Programme:
 
     def behind(self, day: int, position: np.ndarray) -> np.ndarray:
         """Who is behind the current milestone's even pace (by the end of `day`)."""
-        elapsed = day - self.start_day + 1
-        done = position - self.start_position
-        pace = UNITS_PER_MILESTONE * elapsed / MILESTONE_DAYS
-        return self.enrolled & (done < np.minimum(pace, UNITS_PER_MILESTONE))
+        return self.enrolled & behind_pace(day - self.start_day, position - self.start_position)
 
     def finished(self, position: np.ndarray) -> np.ndarray:
         """Who has done all the units of their current milestone."""
