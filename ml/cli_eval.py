@@ -67,7 +67,7 @@ def evaluate(args: argparse.Namespace) -> int:
         else:
             from ml.training import train_models
 
-            models = train_models(dataset, seed=args.seed, progress=True)
+            models = train_models(dataset, seed=args.seed, progress=True, ceiling=True)
             reports = {m.target: m.report for m in models}
     except ValueError as exc:
         print(f"cannot evaluate: {exc}", file=sys.stderr)
@@ -148,7 +148,18 @@ def _summary(reports: dict[str, dict[str, Any]]) -> str:
         for target, r in reports.items()
     ]
     header = ("target", "roc_auc", "oracle", "logreg", "rule", "pr_auc", "ece", "lead_d", "n")
-    return table(header, rows)
+    out = table(header, rows)
+    names = ("model", "logreg", "ceiling", "oracle")
+    expected = [
+        (target, *(fmt(r["expected_roc_auc"].get(k)) for k in names))
+        for target, r in reports.items()
+        if r.get("expected_roc_auc")
+    ]
+    if expected:
+        # Without the outcome noise of one test set, and with the ceiling of the features.
+        out += "\n\nexpected ROC-AUC if outcomes were drawn from the truth\n"
+        out += table(("target", *names), expected)
+    return out
 
 
 def _clean(value: Any) -> Any:

@@ -89,9 +89,11 @@ def target_report(
     logreg: np.ndarray,
     rule: np.ndarray,
     truth: pd.DataFrame | None,
+    ceiling: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """The keys `learnpulse evaluate --json` prints for one target; `rows` are the labelled
-    test examples joined with learner columns (department, shift, left_at)."""
+    test examples joined with learner columns (department, shift, left_at); `ceiling`, the
+    test scores of a model fitted to the truth itself (`ml.training.fit_ceiling`)."""
     y = rows[target].to_numpy(np.float64)
     both = 0 < y.sum() < len(y)
     return {
@@ -101,7 +103,10 @@ def target_report(
         "ece": ece(y, probs),
         "oracle_roc_auc": oracle_roc_auc(target, rows, truth),
         "expected_roc_auc": expected_roc_auc(
-            target, rows, truth, {"model": probs, "logreg": logreg}
+            target,
+            rows,
+            truth,
+            {"model": probs, "logreg": logreg} | ({} if ceiling is None else {"ceiling": ceiling}),
         ),
         "logreg_roc_auc": roc_auc(y, logreg),
         "rule_roc_auc": roc_auc(y, rule),
@@ -133,13 +138,8 @@ def expected_roc_auc(
     rows weighted by p of the one times 1 - p of the other), and the oracle's own: the same
     comparison as `oracle_roc_auc`, without the outcome noise of a few hundred test positives.
     None without truth for every row."""
-    column = TRUTH_COLUMNS[target]
-    if truth is None or column not in truth.columns or rows.empty:
-        return None
-    keyed = truth[["learner_id", "day", column]].rename(columns={"day": "as_of"})
-    joined = rows[["learner_id", "as_of"]].merge(keyed, on=["learner_id", "as_of"], how="left")
-    p = joined[column].to_numpy(np.float64)
-    if np.isnan(p).any() or not 0 < p.sum() < len(p):
+    p = truth_of(target, rows, truth)
+    if p is None or not 0 < p.sum() < len(p):
         return None
     labels = np.r_[np.ones(len(p)), np.zeros(len(p))]
     weights = np.r_[p, 1.0 - p]
@@ -153,3 +153,15 @@ def expected_roc_auc(
         return (auc * total - 0.5 * itself) / (total - itself)
 
     return {"oracle": expected(p)} | {name: expected(s) for name, s in scores.items()}
+
+
+def truth_of(target: str, rows: pd.DataFrame, truth: pd.DataFrame | None) -> np.ndarray | None:
+    """The truth's probability for `target` at each row's (learner_id, as_of), in row order;
+    None without truth, or when a row has none."""
+    column = TRUTH_COLUMNS[target]
+    if truth is None or column not in truth.columns or rows.empty:
+        return None
+    keyed = truth[["learner_id", "day", column]].rename(columns={"day": "as_of"})
+    joined = rows[["learner_id", "as_of"]].merge(keyed, on=["learner_id", "as_of"], how="left")
+    p = joined[column].to_numpy(np.float64)
+    return None if np.isnan(p).any() else p

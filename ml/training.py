@@ -21,7 +21,7 @@ from ml.dataset import Dataset, validate
 from ml.evaluation import Bands, Split, band_thresholds, binary_metrics, split_examples
 from ml.features import CATEGORICAL_FEATURES, FEATURE_NAMES, LOOKBACK_DAYS
 from ml.labels import ATTRITION_HORIZON_DAYS, TARGETS, cutoffs, make_examples
-from ml.metrics import target_report
+from ml.metrics import target_report, truth_of
 
 Param = str | int | float | bool
 PARAMS: dict[str, Param] = {
@@ -44,6 +44,8 @@ PARAMS: dict[str, Param] = {
 }
 CUTOFF_EVERY_DAYS = 2  # overlapping windows: more (correlated) examples from a short history
 MAX_ROUNDS = 1000
+# Fitting probabilities converges more slowly than outcomes: room for it to stop early on its own.
+CEILING_ROUNDS = 3000
 EARLY_STOPPING_ROUNDS = 50
 MIN_TRAIN_POSITIVES = 10
 ExampleBuilder = Callable[[Dataset, list[pd.Timestamp]], pd.DataFrame]
@@ -80,10 +82,13 @@ def train_models(
     progress: bool = False,
     examples: ExampleBuilder | None = None,
     fit: BoosterFit | None = None,
+    ceiling: bool = False,
 ) -> list[TrainedModel]:
     """Train the attrition and stall models on `dataset` (nothing is logged anywhere);
     `progress` shows a bar over the cut-offs on stderr. `examples` and `fit` replace how
-    examples are built and Boosters fitted (`ml.dask_engine` runs both on a Dask cluster)."""
+    examples are built and Boosters fitted (`ml.dask_engine` runs both on a Dask cluster).
+    `ceiling` also fits each target to the truth, when the dataset has one (`fit_ceiling`),
+    for the report's `expected_roc_auc`: one more LightGBM per target, so only on request."""
     validate(dataset.learners, dataset.events)
     cuts = cutoffs(dataset.events, every_days=CUTOFF_EVERY_DAYS)
     if len(cuts) < 8:
@@ -101,7 +106,9 @@ def train_models(
     }
     fingerprint = dataset.fingerprint()
     return [
-        _train(target, split, seed, fingerprint, context, dataset.truth, fit or fit_booster)
+        _train(
+            target, split, seed, fingerprint, context, dataset.truth, fit or fit_booster, ceiling
+        )
         for target in TARGETS
     ]
 
@@ -167,6 +174,7 @@ def _train(
     context: dict[str, Param],
     truth: pd.DataFrame | None,
     fit: BoosterFit,
+    ceiling: bool,
 ) -> TrainedModel:
     parts = labelled_parts(split, target)
     positives = int(parts["train"][target].sum())
@@ -194,6 +202,7 @@ def _train(
         logreg=logreg_scores(logreg, x["test"]),
         rule=rule_scores(x["test"]),
         truth=truth,
+        ceiling=fit_ceiling(target, parts, x, truth, params) if ceiling else None,
     )
     metrics = {"best_iteration": float(booster.best_iteration)}
     for name in ("train", "valid", "test"):
@@ -219,7 +228,10 @@ def _train(
 
 
 def fit_booster(
-    x: dict[str, pd.DataFrame], y: dict[str, np.ndarray], params: dict[str, Param]
+    x: dict[str, pd.DataFrame],
+    y: dict[str, np.ndarray],
+    params: dict[str, Param],
+    rounds: int = MAX_ROUNDS,
 ) -> lgb.Booster:
     """LightGBM in process, early-stopped on the validation rows."""
     train_set = lgb.Dataset(
@@ -229,11 +241,35 @@ def fit_booster(
     return lgb.train(
         params,
         train_set,
-        num_boost_round=MAX_ROUNDS,
+        num_boost_round=rounds,
         valid_sets=[valid_set],
         valid_names=["valid"],
         callbacks=[lgb.early_stopping(EARLY_STOPPING_ROUNDS, verbose=False)],
     )
+
+
+def fit_ceiling(
+    target: str,
+    parts: dict[str, pd.DataFrame],
+    x: dict[str, pd.DataFrame],
+    truth: pd.DataFrame | None,
+    params: dict[str, Param],
+) -> np.ndarray | None:
+    """The most these features can tell of the truth, as if labels were unlimited: a LightGBM
+    fitted to the truth's probabilities (cross-entropy) instead of the 0/1 outcomes, early
+    stopped on validation. Its scores on the test rows; None without truth for every row.
+    Between the oracle and this ceiling lies what the trajectory does not carry; between the
+    ceiling and the model, what training on a few thousand outcomes does not learn."""
+    p = {name: truth_of(target, frame, truth) for name, frame in parts.items()}
+    if any(values is None for values in p.values()):
+        return None
+    fitted = fit_booster(
+        x,
+        {name: np.asarray(values) for name, values in p.items()},
+        {**params, "objective": "cross_entropy", "metric": "cross_entropy"},
+        rounds=CEILING_ROUNDS,
+    )
+    return np.asarray(fitted.predict(x["test"]), np.float64)
 
 
 def labelled_parts(split: Split, target: str) -> dict[str, pd.DataFrame]:
