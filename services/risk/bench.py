@@ -71,9 +71,11 @@ def inprocess(
     *,
     as_of: pd.Timestamp,
     batch: int,
+    milestones: pd.DataFrame | None = None,
 ) -> tuple[float, pd.DataFrame]:
-    """(a): learners/s building features and calibrated probabilities of both models in
-    batches, with the server's single-threaded predict; also the features, for (d)."""
+    """(a): learners/s building features (with the canonical `milestones` table, as the
+    trajectories carry each learner's current milestone) and calibrated probabilities of both
+    models in batches, with the server's single-threaded predict; also the features, for (d)."""
     by_learner = dict(tuple(events.groupby("learner_id", sort=False)))
     empty = events.iloc[:0]
     chunks = [learners.iloc[i : i + batch] for i in range(0, len(learners), batch)]
@@ -81,7 +83,7 @@ def inprocess(
     out = []
     started = time.perf_counter()
     for chunk, part in zip(chunks, parts, strict=True):
-        features = build_features(chunk, part, as_of)
+        features = build_features(chunk, part, as_of, milestones)
         for model in models.models:
             values = features[list(model.meta.features)].to_numpy(np.float64, na_value=np.nan)
             raw = model.booster.predict(values, num_threads=1)
@@ -315,9 +317,12 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         as_of = world.events["ts"].max().floor("D")
         events = procs.window(world.events, as_of)
         learners = world.learners.reset_index(drop=True)
-        trajectories = procs.trajectories(learners, events)
+        # Both sides get each learner's current milestone, as the progress sweeps send it.
+        trajectories = procs.trajectories(learners, events, world.milestones, as_of)
         say("(a) in-process features + predict ...")
-        _, features = inprocess(models, learners, events, as_of=as_of, batch=args.batch)
+        _, features = inprocess(
+            models, learners, events, as_of=as_of, batch=args.batch, milestones=world.milestones
+        )
         columnar = columnar_batches(trajectories, as_of, args.batch)
         featured = feature_batches(trajectories, features, args.batch)
         rows = [
@@ -330,7 +335,9 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         rounds = []
         for turn in range(args.rounds):
             say(f"round {turn + 1} of {args.rounds}: (a), (a'), (b), (b'), (d) ...")
-            a, _ = inprocess(models, learners, events, as_of=as_of, batch=args.batch)
+            a, _ = inprocess(
+                models, learners, events, as_of=as_of, batch=args.batch, milestones=world.milestones
+            )
             named = {
                 "grpc_batch_learners_per_s": columnar,
                 "grpc_features_learners_per_s": featured,
@@ -363,6 +370,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     report: dict[str, Any] = {
         "learners": args.learners,
         "events": len(events),
+        "learners_with_milestone": sum(t.profile.HasField("milestone") for t in trajectories),
         "batch": args.batch,
         "batch_concurrency": args.batch_concurrency,
         "singles": args.singles,

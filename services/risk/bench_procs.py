@@ -17,9 +17,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from learnpulse.risk.v1 import risk_pb2
+from ml.milestones import current_milestones
 
 ROOT = Path(__file__).resolve().parents[2]
 MLFLOW_BIN = ROOT / ".venv-mlflow" / "bin" / "mlflow"
@@ -163,8 +165,15 @@ def window(events: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     return events[(events["ts"] < as_of) & (events["ts"] >= as_of - LOOKBACK)]
 
 
-def trajectories(learners: pd.DataFrame, events: pd.DataFrame) -> list[risk_pb2.Trajectory]:
-    """One proto trajectory per learner (in `learners` order), as the progress service sends."""
+def trajectories(
+    learners: pd.DataFrame,
+    events: pd.DataFrame,
+    milestones: pd.DataFrame | None = None,
+    as_of: pd.Timestamp | None = None,
+) -> list[risk_pb2.Trajectory]:
+    """One proto trajectory per learner (in `learners` order), as the progress service sends:
+    with a canonical `milestones` table, each profile carries the learner's current milestone
+    at `as_of` (none for learners without one)."""
     out: dict[str, risk_pb2.Trajectory] = {}
     for p in learners.itertuples():
         t = risk_pb2.Trajectory()
@@ -177,6 +186,10 @@ def trajectories(learners: pd.DataFrame, events: pd.DataFrame) -> list[risk_pb2.
         t.profile.manager_id = p.manager_id
         t.profile.hire_date.FromDatetime(p.hire_date.to_pydatetime())
         out[p.learner_id] = t
+    if milestones is not None:
+        if as_of is None:
+            raise ValueError("as_of: required with milestones (the moment they are current at)")
+        _set_milestones(list(out.values()), milestones, as_of)
     epoch = pd.Timestamp(0, tz="UTC")
     micros = ((events["ts"] - epoch) // pd.Timedelta(microseconds=1)).tolist()
     columns = ("learner_id", "verb", "course_id", "unit_id", "duration_s", "score", "success")
@@ -196,3 +209,21 @@ def trajectories(learners: pd.DataFrame, events: pd.DataFrame) -> list[risk_pb2.
         )  # fmt: skip
         e.ts.seconds, e.ts.nanos = divmod(us, 1_000_000)[0], (us % 1_000_000) * 1000
     return list(out.values())
+
+
+def _set_milestones(
+    trajectories: list[risk_pb2.Trajectory], milestones: pd.DataFrame, as_of: pd.Timestamp
+) -> None:
+    """Each profile's `milestone`: training's current milestone (ml.milestones), so the
+    service's milestone features match `build_features` on the same table."""
+    ids = pd.Index([t.profile.learner_id for t in trajectories])
+    stamp = pd.Timestamp(as_of)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp  # naive is UTC
+    context = current_milestones(milestones, ids, stamp.value // 1000)
+    for row in np.flatnonzero(~np.isnan(context.assigned_us)):
+        m = trajectories[row].profile.milestone
+        m.assigned_at.FromMicroseconds(int(context.assigned_us[row]))
+        m.due_at.FromMicroseconds(int(context.due_us[row]))
+        m.units = int(context.units[row])
+        if not np.isnan(context.reminders[row]):  # optional in the proto: only when known
+            m.reminders = bool(context.reminders[row])
