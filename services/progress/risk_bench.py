@@ -148,6 +148,8 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         "batch": args.batch,
         "seed_s": round(seed_s, 2),
         "assessments_stored": report.scored,
+        # the seeded tenant has no enrollments, so no learner is sent a milestone (0)
+        "milestones_sent": sum(t.milestones for t in report.tenants),
         "sweep_s": round(sweep_s, 3),
         "sweep_learners_per_s": round(args.learners / sweep_s, 1),
         "grpc_only_s": round(grpc_s, 3),
