@@ -22,7 +22,7 @@ from services.progress.context import Context
 from services.progress.http_routes import http_routes
 from services.progress.notifier import Notifier, background
 from services.progress.risk_client import RiskScorer
-from services.progress.risk_sweep import risk_refreshing
+from services.progress.risk_refresher import risk_refreshing
 from services.progress.schema import schema
 from services.progress.seed import seed_demo
 from services.progress.settings import ProgressSettings

@@ -28,7 +28,8 @@ from services.progress.domain import Learner, LearningEvent, Trajectory
 from services.progress.ingest import record_events
 from services.progress.risk_client import GrpcRiskScorer
 from services.progress.risk_options import RiskSweepOptions
-from services.progress.risk_sweep import RiskRefresher, sweep_risk
+from services.progress.risk_refresher import RiskRefresher
+from services.progress.risk_sweep import sweep_risk
 from services.progress.store import ProgressStore
 from services.risk.cache import ModelCache
 from services.risk.models import ModelMeta

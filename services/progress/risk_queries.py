@@ -1,5 +1,6 @@
 """Reading stored risk: a learner's latest assessment (with whether it is stale) and their
-history, for the learner's managers and HR admins only.
+history, for the learner's managers and HR admins only; and `risk_lookup`, what the sweep's
+stall alerts show of a learner's latest assessment.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from learnpulse.paging import check_first, decode_cursor
 from services.progress.access import check_can_view_risk
 from services.progress.assessments import AssessmentPage, LatestRisk, as_of_of, is_stale
 from services.progress.clock import Clock
+from services.progress.risk_view import RiskFactor, RiskLookup, RiskView
 from services.progress.store import ProgressStore
 
 LoadLatest = Callable[[str], Awaitable[LatestRisk | None]]  # e.g. a DataLoader's `load`
@@ -56,3 +58,28 @@ async def risk_history(
     return await store.assessments.page(
         tenant=principal.tenant, learner_id=learner_id, first=check_first(first), before=before
     )
+
+
+def risk_lookup(store: ProgressStore, clock: Clock) -> RiskLookup:
+    """What stall alerts show of a learner's risk (`run_sweep(risk=...)`), from the store."""
+
+    async def lookup(tenant: str, learner_id: str) -> RiskView | None:
+        (latest,) = await latest_loader(store, tenant, clock)([learner_id])
+        if latest is None:
+            return None
+        a = latest.assessment
+        factors = sorted(
+            (*a.attrition.factors, *a.stall.factors), key=lambda f: -abs(f.contribution)
+        )
+        seen: dict[str, RiskFactor] = {}
+        for f in factors:
+            seen.setdefault(f.label, RiskFactor(f.label, f.direction.value))
+        return RiskView(
+            attrition_band=a.attrition.band.value,
+            stall_band=a.stall.band.value,
+            factors=tuple(seen.values())[:5],
+            model_version=f"{a.attrition.model.version}/{a.stall.model.version}",
+            stale=latest.stale,
+        )
+
+    return lookup

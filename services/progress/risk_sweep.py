@@ -4,36 +4,25 @@ One pass (`sweep_risk`) per tenant scores the learners whose new activity is wai
 ingest), and once per UTC day every active learner not yet scored that day. Each assessment is
 stored; a band that moved up alerts the learner's manager through the outbox. When the risk
 service fails, nothing is lost: marks stay, the daily sweep stays due, and the tenant backs off
-(`backoff * 2**(failures-1)`, capped) before the next try.
+(`backoff * 2**(failures-1)`, capped) before the next try. The alert itself is built in
+`risk_alerts`; `risk_refresher` runs these passes in the background.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 from services.progress import outbox
-from services.progress.assessments import (
-    Assessment,
-    BandMove,
-    SweepState,
-    Trigger,
-    band_moves,
-)
-from services.progress.clock import Clock
+from services.progress.assessments import Assessment, SweepState, Trigger, band_moves
 from services.progress.domain import Learner, Trajectory
 from services.progress.milestone_context import MilestoneSource, reminders_on
-from services.progress.notices import HR_RECIPIENT, NoticeKind
 from services.progress.policy import Policy
+from services.progress.risk_alerts import alert_band_up
 from services.progress.risk_client import RiskScorer, ScorerUnavailable
 from services.progress.risk_options import RiskSweepOptions
-from services.progress.risk_queries import latest_loader
-from services.progress.risk_settings import RiskSweepSettings
-from services.progress.risk_view import RiskFactor, RiskLookup, RiskView
 from services.progress.snapshot import PathFacts
 from services.progress.store import ProgressStore
 
@@ -256,181 +245,4 @@ async def _score_chunk(
         moves = band_moves(previous.get(a.learner_id), a)
         if moves:
             found.band_ups += 1
-            found.alerts += await _alert(store, tenant, by_id[a.learner_id], a, moves, now)
-
-
-async def _alert(
-    store: ProgressStore,
-    tenant: str,
-    who: Learner,
-    assessment: Assessment,
-    moves: list[BandMove],
-    now: datetime,
-) -> int:
-    """One outbox notification to the learner's manager (HR when they have none)."""
-    recipient, role = (who.manager_id, "manager") if who.manager_id else (HR_RECIPIENT, "hr_admin")
-    what = "; ".join(
-        f"{m.target} risk {m.before.value} -> {m.after.value} ({m.probability:.0%})" for m in moves
-    )
-    reasons = _reasons(assessment, moves)
-    body = f"{who.name} moved up a risk band: {what}."
-    if reasons:
-        body += " Reasons: " + "; ".join(str(f["label"]) for f in reasons) + "."
-    created = await outbox.enqueue(
-        store=store,
-        tenant=tenant,
-        recipient_id=recipient,
-        recipient_role=role,
-        kind=NoticeKind.RISK_BAND_UP.value,
-        dedupe_key=f"risk.band_up:{who.id}:{assessment.id}",
-        subject=f"{who.name}: {moves[-1].target} risk now {moves[-1].after.value}",
-        body=body,
-        data={
-            "learner_id": who.id,
-            "assessment_id": assessment.id,
-            "as_of": assessment.as_of.isoformat(),
-            "moves": [
-                {
-                    "target": m.target,
-                    "from": m.before.value,
-                    "to": m.after.value,
-                    "probability": m.probability,
-                }
-                for m in moves
-            ],
-            "factors": reasons,
-            "models": {
-                m.target: {
-                    "name": getattr(assessment, m.target).model.name,
-                    "version": getattr(assessment, m.target).model.version,
-                }
-                for m in moves
-            },
-        },
-        now=now,
-        learner_id=who.id,
-    )
-    return int(created)
-
-
-def _reasons(assessment: Assessment, moves: list[BandMove]) -> list[dict[str, object]]:
-    """The factors that raise the moved estimates, largest first (the alert's "why")."""
-    seen: dict[str, dict[str, object]] = {}
-    for m in moves:
-        for f in getattr(assessment, m.target).factors:
-            if f.direction.value == "raises" and f.name not in seen:
-                seen[f.name] = {
-                    "target": m.target,
-                    "name": f.name,
-                    "label": f.label,
-                    "contribution": f.contribution,
-                }
-    return sorted(seen.values(), key=lambda f: -float(f["contribution"]))[:5]  # type: ignore[arg-type]
-
-
-def risk_lookup(store: ProgressStore, clock: Clock) -> RiskLookup:
-    """What stall alerts show of a learner's risk (`run_sweep(risk=...)`), from the store."""
-
-    async def lookup(tenant: str, learner_id: str) -> RiskView | None:
-        (latest,) = await latest_loader(store, tenant, clock)([learner_id])
-        if latest is None:
-            return None
-        a = latest.assessment
-        factors = sorted(
-            (*a.attrition.factors, *a.stall.factors), key=lambda f: -abs(f.contribution)
-        )
-        seen: dict[str, RiskFactor] = {}
-        for f in factors:
-            seen.setdefault(f.label, RiskFactor(f.label, f.direction.value))
-        return RiskView(
-            attrition_band=a.attrition.band.value,
-            stall_band=a.stall.band.value,
-            factors=tuple(seen.values())[:5],
-            model_version=f"{a.attrition.model.version}/{a.stall.model.version}",
-            stale=latest.stale,
-        )
-
-    return lookup
-
-
-class RiskRefresher:
-    """Runs `sweep_risk` every `interval_s` (real seconds) as of the clock's now: new activity
-    is scored within about one interval, the daily sweep runs on the first pass of a day."""
-
-    def __init__(
-        self,
-        *,
-        store: ProgressStore,
-        scorer: RiskScorer,
-        clock: Clock,
-        interval_s: float,
-        options: RiskSweepOptions | None = None,
-        catalog: PathFacts | None = None,
-        defaults: Policy | None = None,
-    ) -> None:
-        self.store, self.scorer, self.clock = store, scorer, clock
-        self.interval_s, self.options = interval_s, options
-        self.catalog, self.defaults = catalog, defaults
-        self.passes = 0
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="risk-refresher")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await sweep_risk(
-                    store=self.store,
-                    scorer=self.scorer,
-                    now=self.clock.now(),
-                    options=self.options,
-                    catalog=self.catalog,
-                    defaults=self.defaults,
-                )
-            except Exception:  # a store hiccup must not end the loop; the next pass retries
-                log.exception("risk sweep pass failed")
-            self.passes += 1
-            await asyncio.sleep(self.interval_s)
-
-
-@contextlib.asynccontextmanager
-async def risk_refreshing(
-    scorer: RiskScorer | None,
-    settings: RiskSweepSettings,
-    *,
-    store: ProgressStore,
-    clock: Clock,
-    catalog: PathFacts | None = None,
-    defaults: Policy | None = None,
-) -> AsyncIterator[RiskRefresher | None]:
-    """The app's background risk sweeps, while the block runs: none without a scorer or with
-    `risk_sweep_interval_s` 0. The scorer's channel is closed at the end. `catalog` and
-    `defaults`: see `sweep_risk`."""
-    if scorer is None or settings.risk_sweep_interval_s <= 0:
-        yield None
-        return
-    refresher = RiskRefresher(
-        store=store,
-        scorer=scorer,
-        clock=clock,
-        interval_s=settings.risk_sweep_interval_s,
-        options=settings.risk_sweep_options(),
-        catalog=catalog,
-        defaults=defaults,
-    )
-    refresher.start()
-    try:
-        yield refresher
-    finally:
-        await refresher.stop()
-        close = getattr(scorer, "close", None)
-        if close is not None:
-            await close()
+            found.alerts += await alert_band_up(store, tenant, by_id[a.learner_id], a, moves, now)

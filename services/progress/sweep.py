@@ -18,7 +18,8 @@ from services.progress.outbox import DeliveryOptions, DeliveryReport, deliver_du
 from services.progress.policy import Policy
 from services.progress.reminders import ReminderReport, remind_unfinished
 from services.progress.risk_client import RiskScorer
-from services.progress.risk_sweep import risk_lookup, sweep_risk
+from services.progress.risk_queries import risk_lookup
+from services.progress.risk_sweep import sweep_risk
 from services.progress.risk_view import RiskLookup
 from services.progress.snapshot import PathFacts, load_snapshot
 from services.progress.stalls import StallReport, detect_stalls
