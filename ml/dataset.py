@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import NoReturn
 
@@ -112,6 +113,13 @@ def conform_events(events: pd.DataFrame) -> pd.DataFrame:
 def empty_events() -> pd.DataFrame:
     """An events table with no rows, for learners who have not done anything yet."""
     return conform_events(pd.DataFrame({c: [] for c in EVENT_COLUMNS}))
+
+
+def micros_of(moment: pd.Timestamp | datetime) -> int:
+    """Microseconds since the epoch of one moment; a naive one is taken as UTC."""
+    stamp = pd.Timestamp(moment)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return int(stamp.value // 1000)
 
 
 def micros_of_series(values: pd.Series) -> np.ndarray:

@@ -12,7 +12,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from ml.dataset import micros_of_series
+from ml.dataset import micros_of, micros_of_series
 from ml.event_window import LOOKBACK_DAYS, US_PER_DAY, US_PER_HOUR, EventWindow
 from ml.milestones import MilestoneContext, current_milestones, milestone_features
 
@@ -145,7 +145,7 @@ def build_features(
     or the milestone features without a `milestones` table (the canonical optional one).
     A naive `as_of` is taken as UTC.
     """
-    now = _micros_of(as_of)
+    now = micros_of(as_of)
     index = pd.Index(learners["learner_id"].astype(str), name="learner_id")
     if not index.is_unique:
         raise ValueError("learners.learner_id: duplicate ids")
@@ -317,7 +317,7 @@ def open_units(
 ) -> pd.Series:
     """The unit each learner was last working on and has not finished ("" if none)."""
     index = pd.Index(learners["learner_id"].astype(str), name="learner_id")
-    w = EventWindow.of_frame(events, index, _micros_of(as_of))
+    w = EventWindow.of_frame(events, index, micros_of(as_of))
     unit, _ = w.open_unit(len(index))
     names = np.append(np.asarray(w.unit_names, dtype=object), "")
     return pd.Series(names[unit], index=index, name="unit_id", dtype=str)
@@ -357,9 +357,3 @@ def _slope(grid: np.ndarray) -> np.ndarray:
 def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     out = np.full(len(numerator), np.nan)
     return np.divide(numerator, denominator, out=out, where=denominator > 0)
-
-
-def _micros_of(moment: pd.Timestamp | datetime) -> int:
-    stamp = pd.Timestamp(moment)
-    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-    return int(stamp.value // 1000)

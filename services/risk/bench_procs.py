@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from learnpulse.risk.v1 import risk_pb2
+from ml.dataset import micros_of
 from ml.milestones import current_milestones
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -217,9 +218,7 @@ def _set_milestones(
     """Each profile's `milestone`: training's current milestone (ml.milestones), so the
     service's milestone features match `build_features` on the same table."""
     ids = pd.Index([t.profile.learner_id for t in trajectories])
-    stamp = pd.Timestamp(as_of)
-    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp  # naive is UTC
-    context = current_milestones(milestones, ids, stamp.value // 1000)
+    context = current_milestones(milestones, ids, micros_of(as_of))
     for row in np.flatnonzero(~np.isnan(context.assigned_us)):
         m = trajectories[row].profile.milestone
         m.assigned_at.FromMicroseconds(int(context.assigned_us[row]))
