@@ -121,14 +121,8 @@ def target_report(
 
 def oracle_roc_auc(target: str, rows: pd.DataFrame, truth: pd.DataFrame | None) -> float | None:
     """ROC-AUC of the generator's own probability on the same rows; None without truth."""
-    column = TRUTH_COLUMNS[target]
-    if truth is None or column not in truth.columns:
-        return None
-    keyed = truth[["learner_id", "day", column]].rename(columns={"day": "as_of"})
-    joined = rows[["learner_id", "as_of", target]].merge(keyed, on=["learner_id", "as_of"])
-    if len(joined) < len(rows):
-        return None
-    return roc_auc(joined[target].to_numpy(np.float64), joined[column].to_numpy(np.float64))
+    p = truth_of(target, rows, truth)
+    return None if p is None else roc_auc(rows[target].to_numpy(np.float64), p)
 
 
 def expected_roc_auc(

@@ -260,12 +260,15 @@ def fit_ceiling(
     stopped on validation. Its scores on the test rows; None without truth for every row.
     Between the oracle and this ceiling lies what the trajectory does not carry; between the
     ceiling and the model, what training on a few thousand outcomes does not learn."""
-    p = {name: truth_of(target, frame, truth) for name, frame in parts.items()}
-    if any(values is None for values in p.values()):
-        return None
+    labels = {}
+    for name, frame in parts.items():
+        p = truth_of(target, frame, truth)
+        if p is None:
+            return None
+        labels[name] = p
     fitted = fit_booster(
         x,
-        {name: np.asarray(values) for name, values in p.items()},
+        labels,
         {**params, "objective": "cross_entropy", "metric": "cross_entropy"},
         rounds=CEILING_ROUNDS,
     )
