@@ -15,6 +15,11 @@ US_PER_DAY = 24 * US_PER_HOUR
 VERB_CODE = {verb: i for i, verb in enumerate(VERBS)}
 
 
+def inside(ts: np.ndarray, now: int) -> np.ndarray:
+    """Which of the times `ts` (microseconds) fall in [now - LOOKBACK_DAYS, now): the window."""
+    return (ts < now) & (ts >= now - LOOKBACK_DAYS * US_PER_DAY)
+
+
 class EventWindow:
     """The events of known learners inside [as_of - LOOKBACK_DAYS, as_of), as numpy arrays."""
 
@@ -43,11 +48,11 @@ class EventWindow:
     @classmethod
     def of_frame(cls, events: pd.DataFrame, index: pd.Index, now: int) -> EventWindow:
         ts = micros_of_series(events["ts"])
-        inside = np.flatnonzero((ts < now) & (ts >= now - LOOKBACK_DAYS * US_PER_DAY))
+        rows = np.flatnonzero(inside(ts, now))
         # Factorise the ids first (fast on Arrow strings), then look up only the distinct ones.
-        codes, distinct = pd.factorize(take(events["learner_id"], inside))
+        codes, distinct = pd.factorize(take(events["learner_id"], rows))
         who = index.get_indexer(pd.Index(distinct, dtype=object))[codes]
-        keep = inside[who >= 0]
+        keep = rows[who >= 0]
         verb, verbs = pd.factorize(take(events["verb"], keep))
         unit, unit_names = pd.factorize(take(events["unit_id"], keep))
         return cls(

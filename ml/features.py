@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ml.dataset import micros_of, micros_of_series
-from ml.event_window import LOOKBACK_DAYS, US_PER_DAY, US_PER_HOUR, EventWindow
+from ml.event_window import LOOKBACK_DAYS, US_PER_DAY, US_PER_HOUR, EventWindow, inside
 from ml.milestones import MilestoneContext, current_milestones, milestone_features
 
 EXPECTED_UNIT_SECONDS = 300.0  # micro-units run 3-7 minutes; dwell is compared with 5
@@ -189,8 +189,7 @@ def feature_matrix(
     for column, values in profile.items():
         known = {v: category_code(column, v) for v in set(values)}  # a batch repeats a few
         codes[column] = np.array([known[v] for v in values], dtype=np.float64)
-    lookback = as_of_us - LOOKBACK_DAYS * US_PER_DAY
-    keep = np.flatnonzero((ts_us < as_of_us) & (ts_us >= lookback))
+    keep = np.flatnonzero(inside(ts_us, as_of_us))
     w = EventWindow(
         now=as_of_us,
         who=who[keep],
